@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the VM (see demo.sh): two namespaces over veth, 20 ms of
+# delay on the server side, PDM on, a few UDP request/response exchanges
+# and pings, captured and decoded.
+set -euo pipefail
+
+usage() { echo "usage: $0 OUTDIR   (run in the patched kernel's VM)"; }
+[ "${1:-}" = "-h" ] && { usage; exit 0; }
+out=${1:-${VM_SHARE:-/tmp}}
+here=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+
+sysctl -q net.ipv6.pdm.enabled >/dev/null 2>&1 || {
+	echo "this kernel has no PDM (net.ipv6.pdm.enabled missing)" >&2
+	exit 1
+}
+cleanup() { ip netns del pdm-cli 2>/dev/null; ip netns del pdm-srv 2>/dev/null; true; }
+trap cleanup EXIT
+ip netns add pdm-cli
+ip netns add pdm-srv
+ip -n pdm-cli link add veth0 type veth peer name veth0 netns pdm-srv
+for ns in pdm-cli pdm-srv; do
+	ip -n $ns link set lo up
+	ip -n $ns link set veth0 up
+	ip netns exec $ns sysctl -qw net.ipv6.pdm.enabled=1
+done
+ip -n pdm-cli addr add 2001:db8::1/64 dev veth0 nodad
+ip -n pdm-srv addr add 2001:db8::2/64 dev veth0 nodad
+tc -n pdm-srv qdisc add dev veth0 root netem delay 20ms
+
+echo "== client 2001:db8::1 <-> server 2001:db8::2, server adds 20 ms one way"
+ip netns exec pdm-cli tcpdump -q -i veth0 -U -w "$out/demo.pcap" ip6 2>/dev/null &
+cap=$!
+sleep 1
+
+ip netns exec pdm-srv $PY -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("2001:db8::2", 7007)); s.settimeout(10)
+for _ in range(4):
+    d, a = s.recvfrom(100); time.sleep(0.001); s.sendto(b"pong", a)
+' &
+srv=$!
+sleep 0.5
+ip netns exec pdm-cli $PY -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(5)
+for i in range(4):
+    s.sendto(b"ping", ("2001:db8::2", 7007)); s.recvfrom(100); time.sleep(0.05)
+'
+wait $srv
+ip netns exec pdm-cli ping -6 -q -c 3 -i 0.2 2001:db8::2 >/dev/null
+sleep 0.5
+kill $cap; wait $cap 2>/dev/null || true
+
+$PY "$here/pdm-decode.py" "$out/demo.pcap"
+echo
+echo "== /proc/net/pdm6 of the client"
+ip netns exec pdm-cli cat /proc/net/pdm6

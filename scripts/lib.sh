@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the scripts in this directory. Sourced, not run.
+
+# shellcheck disable=SC2034
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PDM_CACHE=${PDM_CACHE:-/var/tmp/pdm-cache}
+KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
+KERNEL_VERSION=6.12.117
+IPROUTE2_VERSION=6.1.0
+# Fixed identity and dates make the base commits, and so the exported
+# series, byte-identical from one machine to the next.
+export GIT_AUTHOR_NAME="PDM base" GIT_AUTHOR_EMAIL="pdm@localhost"
+export GIT_COMMITTER_NAME="PDM series" GIT_COMMITTER_EMAIL="pdm@localhost"
+BASE_DATE="2025-01-01T00:00:00Z"
+# Debian's python first, whatever else is on PATH.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# Hash of a patch directory: the key of every cache derived from it.
+series_hash() { { cat "$1"/*.patch 2>/dev/null || true; } | sha256sum | cut -c1-16; }

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Materialise a git work tree of the base with a patch series applied as
+# commits. Cached: does nothing when the tree already holds this series.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [-f] linux|iproute2 [DIR]
+  linux     Debian's linux-source-6.12 ($KERNEL_VERSION) + patches/linux/
+  iproute2  Debian's iproute2 $IPROUTE2_VERSION source + patches/iproute2/
+  DIR       work tree (default: \$PDM_CACHE/<project>, PDM_CACHE=$PDM_CACHE)
+  -f        re-apply the series even if the tree looks current (drops any
+            commits made in DIR on top of the base)
+The base commit is tagged 'pdm-base'; the series sits on branch 'pdm'.
+USAGE
+}
+
+force=
+while getopts fh o; do
+	case $o in
+	f) force=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+proj=${1:-}
+[ "$proj" = linux ] || [ "$proj" = iproute2 ] || { usage >&2; exit 2; }
+dir=${2:-$PDM_CACHE/$proj}
+patches=$TOP/patches/$proj
+mkdir -p "$PDM_CACHE"
+
+git_base() { # dir description
+	git -C "$1" init -q -b base
+	git -C "$1" config core.autocrlf false
+	git -C "$1" config gc.auto 0
+	git -C "$1" add -A -f .
+	GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
+		git -C "$1" commit -q -m "$2"
+	git -C "$1" tag pdm-base
+}
+
+make_linux_base() {
+	[ -r "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run scripts/setup.sh"
+	local tmp=$dir.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	log "unpacking $KERNEL_TARBALL"
+	tar -C "$tmp" -xf "$KERNEL_TARBALL" --strip-components=1
+	local v
+	v=$(make -s -C "$tmp" kernelversion)
+	[ "$v" = "$KERNEL_VERSION" ] ||
+		die "found Linux $v in $KERNEL_TARBALL, the series targets $KERNEL_VERSION"
+	# Debian's packaging line '/*' in the top .gitignore hides the whole
+	# tree from git; drop it so that the tree behaves as upstream's.
+	sed -i '\#^/\*$#d' "$tmp/.gitignore"
+	log "committing the base (a minute or two)"
+	git_base "$tmp" "Linux $KERNEL_VERSION (Debian linux-source-6.12)"
+	mv "$tmp" "$dir"
+}
+
+make_iproute2_base() {
+	local tmp=$dir.tmp
+	rm -rf "$tmp" "$PDM_CACHE/iproute2-src"
+	mkdir -p "$PDM_CACHE/iproute2-src"
+	log "fetching Debian's iproute2 source"
+	(cd "$PDM_CACHE/iproute2-src" &&
+		apt-get source -qq --download-only "iproute2=$IPROUTE2_VERSION-*" 2>/dev/null ||
+		apt-get source -qq --download-only iproute2)
+	local orig
+	orig=$(ls "$PDM_CACHE"/iproute2-src/iproute2_"$IPROUTE2_VERSION".orig.tar.* 2>/dev/null | head -1)
+	[ -n "$orig" ] || die "no iproute2 $IPROUTE2_VERSION source found (deb-src entry? run scripts/setup.sh)"
+	mkdir -p "$tmp"
+	tar -C "$tmp" -xf "$orig" --strip-components=1
+	# include/version.h: static const char version[] = "6.1.0";
+	grep -qF "\"$IPROUTE2_VERSION\"" "$tmp/include/version.h" ||
+		die "iproute2 source is not $IPROUTE2_VERSION"
+	git_base "$tmp" "iproute2 $IPROUTE2_VERSION (Debian orig tarball)"
+	mv "$tmp" "$dir"
+}
+
+if [ ! -d "$dir/.git" ]; then
+	"make_${proj}_base"
+fi
+
+hash=$(series_hash "$patches")
+stamp=$dir/.git/pdm-series
+if [ -z "$force" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] &&
+	[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ]; then
+	log "$proj tree $dir is current (series $hash)"
+	exit 0
+fi
+
+log "applying $(ls "$patches"/*.patch 2>/dev/null | wc -l) patches to $dir"
+git -C "$dir" am --abort >/dev/null 2>&1 || true
+git -C "$dir" checkout -q -f -B pdm pdm-base
+if ls "$patches"/*.patch >/dev/null 2>&1; then
+	# Committer date = author date: the same series gives the same commits.
+	git -C "$dir" am -q --committer-date-is-author-date --whitespace=nowarn \
+		"$patches"/*.patch ||
+		die "series does not apply to the pristine base; see 'git -C $dir am --show-current-patch'"
+fi
+echo "$hash" >"$stamp"
+log "$proj tree ready: $dir (series $hash)"

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the vm-run.sh guest (passed as init=). Not meant to be run by
+# hand: it mounts things and reboots the machine it runs on.
+#
+# The root file system is the host's, read-only over 9p. vm-run.sh shares a
+# host directory read-write under the 9p tag 'vmshare'; its .vm-run/ holds
+#   env   shell assignments: VM_SHARE (host path of the share, also its guest
+#         path), VM_CWD, VM_MODE (cmd|shell), VM_PDM_CACHE, VM_ROWS, VM_COLS
+#   cmd   the command (bash script) in cmd mode
+# and receives
+#   rc    exit code of the command, dmesg  the guest's kernel log.
+# The console gets the marker '<<<VM-RUN-EXIT rc>>>' last, then the guest
+# reboots, which ends QEMU (-no-reboot).
+
+if [ "$$" != 1 ] || [ "${1:-}" = -h ]; then
+	echo "usage: init=$0 (guest side of vm-run.sh; not to be run by hand)" >&2
+	exit 2
+fi
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 SHELL=/bin/bash
+umask 022
+meta=/run/vm/share/.vm-run
+
+say() { echo "vm-init: $*" >/dev/console; }
+finish() { # rc
+	local rc=$1
+	dmesg >"$meta/dmesg" 2>/dev/null
+	echo "$rc" >"$meta/rc" 2>/dev/null
+	sync
+	# Drain the console (stty's tcsetattr waits for output), then the marker.
+	stty -F /dev/console onlcr 2>/dev/null
+	echo "<<<VM-RUN-EXIT $rc>>>" >/dev/console
+	stty -F /dev/console onlcr 2>/dev/null
+	echo b >/proc/sysrq-trigger
+	sleep 10
+}
+
+mount -t proc -o nosuid,nodev,noexec proc /proc
+mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
+
+# Writable places. /run first: it keeps an unmasked view of the host root.
+mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
+mkdir -p /run/vm/host /run/vm/share /run/netns /run/lock
+mount --bind / /run/vm/host
+mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 vmshare /run/vm/share ||
+	{ say "cannot mount the share"; finish 125; }
+[ -r "$meta/env" ] || { say "no $meta/env"; finish 125; }
+. "$meta/env"
+for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d"; done
+for d in /root /var/log /mnt; do mount -t tmpfs -o mode=755 tmpfs "$d"; done
+
+# Put back host paths that the tmpfs mounts hid: PDM_CACHE (built tools),
+# the caller's working directory, and the share at its host path.
+for p in "${VM_PDM_CACHE:-}" "$VM_CWD"; do
+	[ -n "$p" ] && [ -d "/run/vm/host$p" ] && [ ! -d "$p" ] || continue
+	mkdir -p "$p" && mount --bind "/run/vm/host$p" "$p"
+done
+if [ "$VM_SHARE" != /run/vm/share ]; then
+	mkdir -p "$VM_SHARE" 2>/dev/null
+	mount --bind /run/vm/share "$VM_SHARE" || { say "cannot mount the share at $VM_SHARE"; finish 125; }
+fi
+export VM_SHARE VM_GUEST=1
+
+# Boot ran at loglevel=4 to keep TCG's harmless timer complaints off the
+# console; show what matters of it, then let warnings (WARN, oops) through.
+dmesg | grep -E -A40 'WARNING:|BUG:|Oops|Call Trace|general protection|kernel BUG' >/dev/console
+dmesg -n 5
+
+hostname pdm-vm
+ip link set lo up
+cd "$VM_CWD" 2>/dev/null || { say "no $VM_CWD in the guest, running in /"; cd /; }
+
+if [ "$VM_MODE" = shell ]; then
+	stty -F /dev/ttyS0 rows "${VM_ROWS:-24}" cols "${VM_COLS:-80}" 2>/dev/null
+	export TERM=${VM_TERM:-linux}
+	setsid -w -c /bin/bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
+	rc=$?
+else
+	bash "$meta/cmd" </dev/null >/dev/console 2>&1
+	rc=$?
+fi
+finish "$rc"
