@@ -27,32 +27,48 @@ check() { # description command...
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+worktrees=()
+cleanup() {
+	local p
+	for p in "${worktrees[@]}"; do
+		git -C "$PDM_CACHE/$p" worktree remove --force "$tmp/$p-tree"
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 for proj in linux iproute2; do
-	# prepare-tree.sh applies the series with git am on tag pdm-base.
+	# A scratch work tree of the pristine base, so that the cached tree
+	# and its build directories are left alone.
+	"$TOP/scripts/prepare-tree.sh" "$proj" >/dev/null 2>&1 ||
+		die "cannot prepare the $proj base"
+	wt=$tmp/$proj-tree
+	git -C "$PDM_CACHE/$proj" worktree add -q --detach "$wt" pdm-base
+	worktrees+=("$proj")
 	check "$proj series applies to the pristine base" \
-		"$TOP/scripts/prepare-tree.sh" -f "$proj"
-	dir=$PDM_CACHE/$proj
+		git -C "$wt" am -q --committer-date-is-author-date \
+		--whitespace=nowarn "$TOP/patches/$proj"/*.patch
 	mkdir -p "$tmp/$proj"
-	git -C "$dir" format-patch -q --zero-commit --no-signature \
+	git -C "$wt" format-patch -q --zero-commit --no-signature \
 		--full-index -o "$tmp/$proj" pdm-base..HEAD
 	check "patches/$proj is the export of the applied series" \
-		diff -r "$tmp/$proj" "$TOP/patches/$proj" --exclude='*.md'
+		diff -r "$tmp/$proj" "$TOP/patches/$proj"
 done
 
 mkdir -p "$tmp/views"
-"$TOP/scripts/views.sh" "$PDM_CACHE/linux" "$tmp/views"
+"$TOP/scripts/views.sh" "$tmp/linux-tree" "$tmp/views"
 for v in net-ipv6-pdm Documentation tools-testing-selftests; do
 	check "view $v/ matches the series" \
 		diff -r "$tmp/views/$v" "$TOP/$v"
 done
 
-cp="$PDM_CACHE/linux/scripts/checkpatch.pl"
+cp=$tmp/linux-tree/scripts/checkpatch.pl
 for p in "$TOP"/patches/linux/*.patch; do
-	[ -e "$p" ] || continue
-	check "checkpatch --strict $(basename "$p")" \
-		perl "$cp" --strict --quiet --no-summary \
-		--ignore FILE_PATH_CHANGES "$p"
+	check "checkpatch --strict linux/$(basename "$p")" \
+		perl "$cp" --strict --quiet "$p"
+done
+for p in "$TOP"/patches/iproute2/*.patch; do
+	check "checkpatch --strict iproute2/$(basename "$p")" \
+		perl "$cp" --no-tree --strict --quiet "$p"
 done
 exit $fail

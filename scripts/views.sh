@@ -35,5 +35,5 @@ while read -r st path; do
 	esac
 	mkdir -p "$(dirname "$dst")"
 	git -C "$tree" show "HEAD:$path" >"$dst"
-	[ -x "$tree/$path" ] && chmod +x "$dst"
+	if [ -x "$tree/$path" ]; then chmod +x "$dst"; fi
 done

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6 Performance and Diagnostic Metrics (PDM): option codec.
+ *
+ * Pure functions, no state: parse an option by its length into the
+ * version independent struct pdm_info, encode time deltas, and lay out
+ * the final Destination Options header with PDM merged in.
+ */
+
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/pdm.h>
+#include <linux/unaligned.h>
+#include <kunit/visibility.h>
+#include <net/pdm.h>
+
+/* 10^9 = 2^9 * 5^9: attoseconds = (ns * 5^9) << 9, with no rounding. */
+#define PDM_NS_TO_ASEC_MUL	1953125ULL
+#define PDM_NS_TO_ASEC_SHIFT	9
+#define PDM_DELTA_BITS		16
+
+/* Keep the 16 most significant bits of (hi:lo) << scale. */
+static void pdm_normalize(u64 hi, u64 lo, unsigned int scale, u16 *delta,
+			  u8 *scale_out)
+{
+	unsigned int bits = hi ? 64 + fls64(hi) : fls64(lo), shift;
+
+	if (!bits) {
+		*delta = 0;
+		*scale_out = 0;
+		return;
+	}
+	if (bits <= PDM_DELTA_BITS) {
+		*delta = lo;
+		*scale_out = scale;
+		return;
+	}
+	shift = bits - PDM_DELTA_BITS;
+	if (shift >= 64)
+		*delta = hi >> (shift - 64);
+	else if (hi)
+		*delta = (lo >> shift) | (hi << (64 - shift));
+	else
+		*delta = lo >> shift;
+	*scale_out = scale + shift;
+}
+
+/**
+ * pdm_encode_asec - encode a time delta as RFC 8250 DeltaT and Scale
+ * @asec: the delta in attoseconds
+ * @delta: returns the 16-bit mantissa
+ * @scale: returns the power of two, so that the delta is
+ *	@delta * 2^@scale attoseconds
+ *
+ * The time base of RFC 8250 is the attosecond; the value keeps the 16
+ * most significant bits and truncates the rest. Zero is 0 with scale 0.
+ */
+void pdm_encode_asec(u64 asec, u16 *delta, u8 *scale)
+{
+	pdm_normalize(0, asec, 0, delta, scale);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_encode_asec);
+
+/**
+ * pdm_encode_delta - encode a time delta in ns as RFC 8250 DeltaT and Scale
+ * @ns: the delta in nanoseconds
+ * @delta: returns the 16-bit mantissa
+ * @scale: returns the power of two, as for pdm_encode_asec()
+ *
+ * The attoseconds are computed in 128 bits, so that any delta is exact
+ * up to the truncation to 16 bits.
+ */
+void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale)
+{
+	pdm_normalize(mul_u64_u64_shr(ns, PDM_NS_TO_ASEC_MUL, 64),
+		      ns * PDM_NS_TO_ASEC_MUL, PDM_NS_TO_ASEC_SHIFT,
+		      delta, scale);
+	if (!ns)
+		*scale = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_encode_delta);
+
+/**
+ * pdm_parse - decode a PDM option
+ * @opt: the option, starting at its type octet
+ * @avail: octets available from @opt on
+ * @pi: returns the decoded option when the verdict is PDM_OK
+ *
+ * The version is told by the option length alone: RFC 8250's octet 2 is
+ * ScaleDTLR, which any value may fill, so no field inside can tell.
+ *
+ * Return: PDM_OK, or why the option cannot be used.
+ */
+enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail,
+			   struct pdm_info *pi)
+{
+	const struct ipv6_pdm_v1_opt *v1;
+
+	if (avail < 2)
+		return PDM_TRUNCATED;
+	if (opt[0] != IPV6_TLV_PDM)
+		return PDM_BADTYPE;
+	if (avail < 2U + opt[1])
+		return PDM_TRUNCATED;
+
+	switch (opt[1]) {
+	case PDM_V1_DATA_LEN:
+		v1 = (const struct ipv6_pdm_v1_opt *)opt;
+		pi->version = 1;
+		pi->scale_dtlr = v1->scale_dtlr;
+		pi->scale_dtls = v1->scale_dtls;
+		pi->psntp = get_unaligned_be16(&v1->psntp);
+		pi->psnlr = get_unaligned_be16(&v1->psnlr);
+		pi->delta_tlr = get_unaligned_be16(&v1->delta_tlr);
+		pi->delta_tls = get_unaligned_be16(&v1->delta_tls);
+		return PDM_OK;
+	default:
+		return PDM_BADLEN;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_parse);
+
+static void pdm_write_v1(u8 *buf, const struct pdm_info *pi)
+{
+	struct ipv6_pdm_v1_opt *v1 = (struct ipv6_pdm_v1_opt *)buf;
+
+	v1->opt_type = IPV6_TLV_PDM;
+	v1->opt_len = PDM_V1_DATA_LEN;
+	v1->scale_dtlr = pi->scale_dtlr;
+	v1->scale_dtls = pi->scale_dtls;
+	put_unaligned_be16(pi->psntp, &v1->psntp);
+	put_unaligned_be16(pi->psnlr, &v1->psnlr);
+	put_unaligned_be16(pi->delta_tlr, &v1->delta_tlr);
+	put_unaligned_be16(pi->delta_tls, &v1->delta_tls);
+}
+
+/*
+ * End of the last option that is not padding in a socket's own
+ * destination options header, or 0 if PDM must not be merged into it:
+ * it carries a PDM option of its own, or its options do not parse.
+ */
+static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
+{
+	unsigned int len = ipv6_optlen(dst1), off = 2, end = 2;
+	const u8 *p = (const u8 *)dst1;
+
+	while (off < len) {
+		u8 type = p[off];
+
+		if (type == IPV6_TLV_PAD1) {
+			off++;
+			continue;
+		}
+		if (off + 2 > len || off + 2 + p[off + 1] > len ||
+		    type == IPV6_TLV_PDM)
+			return 0;
+		off += 2 + p[off + 1];
+		if (type != IPV6_TLV_PADN)
+			end = off;
+	}
+	return end;
+}
+
+/**
+ * pdm_doh_len - length of the final Destination Options header with PDM
+ * @dst1: the socket's own final destination options header, or NULL
+ *
+ * PDM goes after the last option of @dst1, on a 2-octet boundary so that
+ * its 16-bit fields are aligned (RFC 8250 states no alignment rule that
+ * we know of), and the header is padded to a multiple of 8 octets.
+ *
+ * Return: the header length in octets, or 0 if PDM is not to be added.
+ */
+unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1)
+{
+	unsigned int end = dst1 ? pdm_opts_end(dst1) : 2;
+
+	if (!end)
+		return 0;
+	return ALIGN(end + (end & 1) + PDM_V1_OPT_SIZE, 8);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_doh_len);
+
+static void pdm_pad(u8 *buf, unsigned int n)
+{
+	if (!n)
+		return;
+	if (n == 1) {
+		buf[0] = IPV6_TLV_PAD1;
+		return;
+	}
+	buf[0] = IPV6_TLV_PADN;
+	buf[1] = n - 2;
+	memset(buf + 2, 0, n - 2);
+}
+
+/**
+ * pdm_doh_build - write the final Destination Options header
+ * @buf: where to write @len octets
+ * @len: the header length, as returned by pdm_doh_len(@dst1)
+ * @dst1: the socket's own final destination options header, or NULL
+ * @nexthdr: next header value of the header
+ * @pi: the PDM fields
+ *
+ * The options of @dst1 are kept as they are, without their trailing
+ * padding, so that no run of padding exceeds 7 octets (RFC 4942 2.1.9.5,
+ * enforced by ip6_parse_tlv()).
+ */
+void pdm_doh_build(u8 *buf, unsigned int len, const struct ipv6_opt_hdr *dst1,
+		   u8 nexthdr, const struct pdm_info *pi)
+{
+	unsigned int off = dst1 ? pdm_opts_end(dst1) : 2;
+
+	if (dst1)
+		memcpy(buf, dst1, off);
+	buf[0] = nexthdr;
+	buf[1] = len / 8 - 1;
+	if (off & 1)
+		buf[off++] = IPV6_TLV_PAD1;
+	pdm_write_v1(buf + off, pi);
+	off += PDM_V1_OPT_SIZE;
+	pdm_pad(buf + off, len - off);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_doh_build);

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for IPv6 PDM (RFC 8250): time encoding, option parsing,
+ * header layout, the flow state machine and the flow table.
+ */
+
+#include <kunit/test.h>
+#include <linux/icmpv6.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <linux/pdm.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/pdm.h>
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+struct pdm_delta_case {
+	const char *name;
+	u64 asec;	/* delta in attoseconds, if it fits */
+	u64 ns;		/* the same delta in ns, or 0 if not whole */
+	u16 delta;
+	u8 scale;
+};
+
+/*
+ * Expected values computed exactly (Python integers): scale =
+ * max(0, bitlen(asec) - 16), delta = asec >> scale.
+ */
+static const struct pdm_delta_case pdm_delta_cases[] = {
+	{ "zero", 0, 0, 0x0000, 0 },
+	{ "1 as", 1, 0, 0x0001, 0 },
+	{ "65535 as", 65535, 0, 0xffff, 0 },
+	{ "65536 as", 65536, 0, 0x8000, 1 },
+	{ "1 ps", 1000000ULL, 0, 0xf424, 4 },
+	{ "1 ns", 1000000000ULL, 1, 0xee6b, 14 },
+	{ "1 us", 1000000000000ULL, 1000, 0xe8d4, 24 },
+	{ "30 us", 30000000000000ULL, 30000, 0xda47, 29 },
+	{ "100 us", 100000000000000ULL, 100000, 0xb5e6, 31 },
+	{ "150 us", 150000000000000ULL, 150000, 0x886c, 32 },
+	{ "1 ms", 1000000000000000ULL, 1000000, 0xe35f, 34 },
+	/* The SecDir example: 0x9B9E us, "discarding 40 bits". */
+	{ "0x9b9e us", 39838000000000000ULL, 39838000, 0x8d88, 40 },
+	{ "20.150 ms", 20150000000000000ULL, 20150000, 0x8f2c, 39 },
+	{ "1 s", 1000000000000000000ULL, 1000000000ULL, 0xde0b, 44 },
+	{ "4 s", 4000000000000000000ULL, 4000000000ULL, 0xde0b, 46 },
+	/* Beyond 2^64 attoseconds: only the ns interface reaches these. */
+	{ "1 h", 0, 3600000000000ULL, 0xc328, 56 },
+	{ "10^4 s", 0, 10000000000000ULL, 0x8786, 58 },
+	{ "U64_MAX ns", 0, U64_MAX, 0xee6b, 78 },
+};
+
+static void pdm_delta_case_desc(const struct pdm_delta_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pdm_delta, pdm_delta_cases, pdm_delta_case_desc);
+
+static void pdm_test_encode(struct kunit *test)
+{
+	const struct pdm_delta_case *c = test->param_value;
+	u16 delta;
+	u8 scale;
+
+	if (c->asec || !c->ns) {
+		pdm_encode_asec(c->asec, &delta, &scale);
+		KUNIT_EXPECT_EQ(test, delta, c->delta);
+		KUNIT_EXPECT_EQ(test, scale, c->scale);
+	}
+	if (c->ns || !c->asec) {
+		pdm_encode_delta(c->ns, &delta, &scale);
+		KUNIT_EXPECT_EQ(test, delta, c->delta);
+		KUNIT_EXPECT_EQ(test, scale, c->scale);
+	}
+}
+
+/* Truncation: the decoded value never exceeds the delta, by < 2^-15. */
+static void pdm_test_encode_truncates(struct kunit *test)
+{
+	u64 ns, dec, asec;
+	u16 delta;
+	u8 scale;
+	int i;
+
+	for (i = 0, ns = 1; i < 2000; i++, ns = ns * 3 / 2 + i) {
+		if (ns > U64_MAX / 1000000000ULL)
+			break;
+		asec = ns * 1000000000ULL;
+		pdm_encode_delta(ns, &delta, &scale);
+		KUNIT_ASSERT_LT(test, scale, 64);
+		KUNIT_ASSERT_GE(test, delta, 0x8000);
+		dec = (u64)delta << scale;
+		KUNIT_EXPECT_LE(test, dec, asec);
+		KUNIT_EXPECT_LT(test, asec - dec, (asec >> 15) + 1);
+	}
+}
+
+static void pdm_test_parse_lengths(struct kunit *test)
+{
+	struct pdm_info pi;
+	unsigned int len, avail;
+	u8 *buf;
+
+	for (len = 0; len <= 255; len++) {
+		/* Exactly the option's size: a read past it is a bug. */
+		buf = kunit_kzalloc(test, 2 + len, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, buf);
+		buf[0] = IPV6_TLV_PDM;
+		buf[1] = len;
+		KUNIT_EXPECT_EQ_MSG(test, pdm_parse(buf, 2 + len, &pi),
+				    len == PDM_V1_DATA_LEN ? PDM_OK : PDM_BADLEN,
+				    "option length %u", len);
+		for (avail = 0; avail < 2 + len; avail++)
+			KUNIT_EXPECT_EQ_MSG(test, pdm_parse(buf, avail, &pi),
+					    PDM_TRUNCATED,
+					    "length %u, %u octets", len, avail);
+		kunit_kfree(test, buf);
+	}
+}
+
+static void pdm_test_parse_fields(struct kunit *test)
+{
+	static const u8 opt[] = { 0x0f, 0x0a, 0x1d, 0x27, 0x12, 0x35,
+				  0xa0, 0x00, 0xda, 0x47, 0x8f, 0x2c };
+	u8 other[sizeof(opt)];
+	struct pdm_info pi;
+
+	KUNIT_ASSERT_EQ(test, pdm_parse(opt, sizeof(opt), &pi), PDM_OK);
+	KUNIT_EXPECT_EQ(test, pi.version, 1);
+	KUNIT_EXPECT_EQ(test, pi.scale_dtlr, 29);
+	KUNIT_EXPECT_EQ(test, pi.scale_dtls, 39);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 0x1235);
+	KUNIT_EXPECT_EQ(test, pi.psnlr, 0xa000);
+	KUNIT_EXPECT_EQ(test, pi.delta_tlr, 0xda47);
+	KUNIT_EXPECT_EQ(test, pi.delta_tls, 0x8f2c);
+
+	memcpy(other, opt, sizeof(opt));
+	other[0] = 0x1e;
+	KUNIT_EXPECT_EQ(test, pdm_parse(other, sizeof(other), &pi),
+			PDM_BADTYPE);
+}
+
+/* A destination options header obeys the padding rules of ip6_parse_tlv. */
+static void pdm_expect_valid_doh(struct kunit *test, const u8 *h,
+				 unsigned int len)
+{
+	unsigned int off = 2, pad = 0, i;
+
+	KUNIT_ASSERT_EQ(test, len % 8, 0);
+	KUNIT_ASSERT_EQ(test, (h[1] + 1) * 8, len);
+	while (off < len) {
+		if (h[off] == IPV6_TLV_PAD1) {
+			pad++;
+			off++;
+			KUNIT_EXPECT_LE(test, pad, 7);
+			continue;
+		}
+		KUNIT_ASSERT_LE(test, off + 2, len);
+		KUNIT_ASSERT_LE(test, off + 2 + h[off + 1], len);
+		if (h[off] == IPV6_TLV_PADN) {
+			pad += 2 + h[off + 1];
+			KUNIT_EXPECT_LE(test, pad, 7);
+			for (i = 0; i < h[off + 1]; i++)
+				KUNIT_EXPECT_EQ(test, h[off + 2 + i], 0);
+		} else {
+			pad = 0;
+		}
+		off += 2 + h[off + 1];
+	}
+}
+
+/*
+ * RFC 8250 style exchange, worked in the spec digest (section 4):
+ * A sends a1, B answers b1 150 us after receiving a1, A receives b1
+ * 20.150 ms after sending a1 and sends a2 30 us later. Run through the
+ * flow state machine and the header builder, byte for byte.
+ */
+static void pdm_test_exchange(struct kunit *test)
+{
+	static const u8 a1[] = { 0x11, 0x01, 0x0f, 0x0a, 0x00, 0x00, 0x12, 0x34,
+				 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00 };
+	static const u8 b1[] = { 0x11, 0x01, 0x0f, 0x0a, 0x20, 0x00, 0xa0, 0x00,
+				 0x12, 0x34, 0x88, 0x6c, 0x00, 0x00, 0x01, 0x00 };
+	static const u8 a2[] = { 0x11, 0x01, 0x0f, 0x0a, 0x1d, 0x27, 0x12, 0x35,
+				 0xa0, 0x00, 0xda, 0x47, 0x8f, 0x2c, 0x01, 0x00 };
+	const u64 ta = 1000000000ULL, tb = 7000000000ULL;	/* two clocks */
+	struct pdm_flow *fa, *fb;
+	struct pdm_info pi, rx;
+	u8 buf[16];
+
+	fa = kunit_kzalloc(test, sizeof(*fa), GFP_KERNEL);
+	fb = kunit_kzalloc(test, sizeof(*fb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fa);
+	KUNIT_ASSERT_NOT_NULL(test, fb);
+	spin_lock_init(&fa->lock);
+	spin_lock_init(&fb->lock);
+	fa->psntp_next = 0x1234;
+	fb->psntp_next = 0xa000;
+
+	KUNIT_ASSERT_EQ(test, pdm_doh_len(NULL), 16);
+
+	pdm_flow_tx(fa, ta, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
+	KUNIT_EXPECT_MEMEQ(test, buf, a1, sizeof(a1));
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	pdm_flow_rx(fb, tb, &rx);
+
+	pdm_flow_tx(fb, tb + 150000, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
+	KUNIT_EXPECT_MEMEQ(test, buf, b1, sizeof(b1));
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	pdm_flow_rx(fa, ta + 20150000, &rx);
+
+	pdm_flow_tx(fa, ta + 20150000 + 30000, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
+	KUNIT_EXPECT_MEMEQ(test, buf, a2, sizeof(a2));
+	pdm_expect_valid_doh(test, buf, sizeof(buf));
+
+	/* RTT = DeltaTLS(a2) - DeltaTLR(b1), in attoseconds. */
+	KUNIT_EXPECT_EQ(test, (0x8f2cULL << 39) - (0x886cULL << 32),
+			19999652652777472ULL);
+}
+
+/* PSNTP counts up by one per packet and wraps at 16 bits on the wire. */
+static void pdm_test_psn_wrap(struct kunit *test)
+{
+	struct pdm_flow *f;
+	struct pdm_info pi, rx;
+	u8 buf[16];
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	spin_lock_init(&f->lock);
+	f->psntp_next = 0xfffe;
+
+	pdm_flow_tx(f, 1, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	KUNIT_EXPECT_EQ(test, rx.psntp, 0xfffe);
+	pdm_flow_tx(f, 2, &pi);
+	pdm_flow_tx(f, 3, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	KUNIT_EXPECT_EQ(test, rx.psntp, 0);
+}
+
+struct pdm_merge_case {
+	const char *name;
+	u8 dst1[16];		/* hdrlen in dst1[1] */
+	unsigned int len;	/* expected header length, 0: no PDM */
+	unsigned int pdm_off;	/* where PDM goes */
+};
+
+static const struct pdm_merge_case pdm_merge_cases[] = {
+	{ "one option", { 0, 0, 0x1e, 4, 1, 2, 3, 4 }, 24, 8 },
+	{ "padding only", { 0, 0, 0x01, 4, 0, 0, 0, 0 }, 16, 2 },
+	{ "odd end", { 0, 0, 0x1e, 1, 9, 0, 0, 0 }, 24, 6 },
+	{ "padded option", { 0, 1, 0x1e, 6, 1, 2, 3, 4, 5, 6, 0x01, 4 }, 24, 10 },
+	{ "has PDM", { 0, 1, 0x0f, 10 }, 0, 0 },
+	{ "overrun", { 0, 0, 0x1e, 9, 1, 2, 3, 4 }, 0, 0 },
+};
+
+static void pdm_merge_case_desc(const struct pdm_merge_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pdm_merge, pdm_merge_cases, pdm_merge_case_desc);
+
+static void pdm_test_merge(struct kunit *test)
+{
+	const struct pdm_merge_case *c = test->param_value;
+	const struct ipv6_opt_hdr *dst1 = (const void *)c->dst1;
+	struct pdm_info pi = { .version = 1, .psntp = 0x4242 }, rx;
+	unsigned int len = pdm_doh_len(dst1);
+	u8 buf[32];
+
+	KUNIT_ASSERT_EQ(test, len, c->len);
+	if (!len)
+		return;
+	KUNIT_ASSERT_LE(test, len, sizeof(buf));
+	memset(buf, 0xff, sizeof(buf));
+	pdm_doh_build(buf, len, dst1, IPPROTO_UDP, &pi);
+	KUNIT_EXPECT_EQ(test, buf[0], IPPROTO_UDP);
+	pdm_expect_valid_doh(test, buf, len);
+	KUNIT_EXPECT_EQ(test, c->pdm_off % 2, 0);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + c->pdm_off, len - c->pdm_off,
+					&rx), PDM_OK);
+	KUNIT_EXPECT_EQ(test, rx.psntp, 0x4242);
+	/* The socket's own options are kept as they were. */
+	if (c->dst1[2] != IPV6_TLV_PADN)
+		KUNIT_EXPECT_MEMEQ(test, buf + 2, c->dst1 + 2, 2 + c->dst1[3]);
+}
+
+/* A packet sent and its reply map to the same flow entry. */
+static void pdm_test_key_symmetry(struct kunit *test)
+{
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	struct pdm_flow_key krx, ktx;
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+	struct flowi6 fl6;
+	struct sk_buff *skb;
+	u8 *doh;
+
+	/* B receives UDP 1000 -> 2000 from A, behind a PDM header. */
+	skb = alloc_skb(128, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reset_network_header(skb);
+	ip6h = skb_put_zero(skb, sizeof(*ip6h));
+	ip6h->version = 6;
+	ip6h->nexthdr = NEXTHDR_DEST;
+	ip6h->saddr = a;
+	ip6h->daddr = b;
+	skb_set_transport_header(skb, skb->len);
+	doh = skb_put_zero(skb, 16);
+	doh[0] = IPPROTO_UDP;
+	doh[1] = 1;
+	uh = skb_put_zero(skb, sizeof(*uh));
+	uh->source = htons(1000);
+	uh->dest = htons(2000);
+	pdm_flow_key_rcv(&krx, skb);
+
+	/* B answers from 2000 to 1000. */
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.saddr = b;
+	fl6.daddr = a;
+	fl6.flowi6_proto = IPPROTO_UDP;
+	fl6.fl6_sport = htons(2000);
+	fl6.fl6_dport = htons(1000);
+	pdm_flow_key_xmit(&ktx, &fl6);
+	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
+	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 2000);
+
+	/* ICMPv6 has no ports: its type and code must not enter the key. */
+	doh[0] = IPPROTO_ICMPV6;
+	pdm_flow_key_rcv(&krx, skb);
+	fl6.flowi6_proto = IPPROTO_ICMPV6;
+	fl6.fl6_icmp_type = ICMPV6_ECHO_REPLY;
+	pdm_flow_key_xmit(&ktx, &fl6);
+	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
+	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 0);
+
+	kfree_skb(skb);
+}
+
+static void pdm_test_table_bound(struct kunit *test)
+{
+	struct pdm_flow *f, *flows[20];
+	struct pdm_flow_key key;
+	struct in6_addr a = {}, b = {};
+	struct pdm_net *pn;
+	int i, n = 0, cpu;
+	u64 full = 0;
+
+	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pn);
+	pn->max_flows = 8;
+	pn->flow_timeout = 1;
+	pn->mib = alloc_percpu(struct pdm_mib);
+	KUNIT_ASSERT_TRUE(test, !!pn->mib);
+	KUNIT_ASSERT_EQ(test, pdm_flows_init(pn), 0);
+
+	rcu_read_lock();
+	for (i = 0; i < ARRAY_SIZE(flows); i++) {
+		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
+		flows[i] = pdm_flow_get(pn, &key);
+		n += !!flows[i];
+	}
+	KUNIT_EXPECT_EQ(test, n, 8);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 8);
+	for (i = 0; i < ARRAY_SIZE(flows); i++) {
+		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
+		f = pdm_flow_get(pn, &key);
+		KUNIT_EXPECT_PTR_EQ(test, f, flows[i]);
+	}
+	rcu_read_unlock();
+	for_each_possible_cpu(cpu)
+		full += per_cpu_ptr(pn->mib, cpu)->mibs[PDM_MIB_FLOWSFULL];
+	KUNIT_EXPECT_EQ(test, full, 2 * (ARRAY_SIZE(flows) - 8));
+
+	/* Idle expiry takes only the idle ones. */
+	for (i = 0; i < 3; i++)
+		flows[i]->last_used = jiffies - 2 * HZ;
+	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, false), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 5);
+	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, true), 5);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 0);
+
+	pdm_flows_destroy(pn);
+	rcu_barrier();
+	free_percpu(pn->mib);
+}
+
+static struct kunit_case pdm_test_cases[] = {
+	KUNIT_CASE_PARAM(pdm_test_encode, pdm_delta_gen_params),
+	KUNIT_CASE(pdm_test_encode_truncates),
+	KUNIT_CASE(pdm_test_parse_lengths),
+	KUNIT_CASE(pdm_test_parse_fields),
+	KUNIT_CASE(pdm_test_exchange),
+	KUNIT_CASE(pdm_test_psn_wrap),
+	KUNIT_CASE_PARAM(pdm_test_merge, pdm_merge_gen_params),
+	KUNIT_CASE(pdm_test_key_symmetry),
+	KUNIT_CASE(pdm_test_table_bound),
+	{}
+};
+
+static struct kunit_suite pdm_test_suite = {
+	.name = "ipv6-pdm",
+	.test_cases = pdm_test_cases,
+};
+
+kunit_test_suite(pdm_test_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for IPv6 PDM (RFC 8250)");
