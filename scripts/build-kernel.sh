@@ -37,7 +37,9 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 
 frag=$TOP/scripts/kernel.config
-[ -f "$src/Makefile" ] && [ -f "$src/Kconfig" ] || die "$src is not a kernel source tree"
+if [ ! -f "$src/Makefile" ] || [ ! -f "$src/Kconfig" ]; then
+	die "$src is not a kernel source tree"
+fi
 [ -f "$frag" ] || die "$frag missing"
 [ ! -e "$src/.config" ] || die "$src has a .config: an O= build needs a clean source tree"
 mkdir -p "$out" "$PDM_CACHE"
@@ -85,7 +87,8 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$key" ]; then
 		*) continue ;;
 		esac
 		grep -qxF "$line" "$out/.config" ||
-			log "note: $line requested, .config has: $(grep -E "^(# )?$sym[= ]" "$out/.config" || echo '(absent)')"
+			{ [[ $line = "# "* ]] && ! grep -q "^${sym}=" "$out/.config"; } ||
+			log "note: $line requested, .config has: $(grep -E "^(# )?${sym}[= ]" "$out/.config" || echo '(absent)')"
 	done <"$frag"
 	echo "$key" >"$stamp"
 fi

@@ -27,7 +27,9 @@ if [ -z "$src" ]; then
 	"$TOP/scripts/prepare-tree.sh" linux
 	src=$PDM_CACHE/linux
 fi
+cc=()
+command -v ccache >/dev/null && cc=(--make_options "CC=ccache gcc")
 cd "$src"
 exec python3 tools/testing/kunit/kunit.py run \
 	--kunitconfig=net/ipv6/.kunitconfig --build_dir="$out" \
-	--jobs="$(nproc)" --timeout=300
+	--jobs="$(nproc)" --timeout=300 "${cc[@]}"

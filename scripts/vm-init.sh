@@ -38,7 +38,7 @@ finish() { # rc
 
 mount -t proc -o nosuid,nodev,noexec proc /proc
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+[ -c /dev/null ] || mount -t devtmpfs devtmpfs /dev # DEVTMPFS_MOUNT did not
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
@@ -54,6 +54,7 @@ mount --bind / /run/vm/host
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 vmshare /run/vm/share ||
 	{ say "cannot mount the share"; finish 125; }
 [ -r "$meta/env" ] || { say "no $meta/env"; finish 125; }
+# shellcheck source=/dev/null
 . "$meta/env"
 for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d"; done
 for d in /root /var/log /mnt; do mount -t tmpfs -o mode=755 tmpfs "$d"; done
@@ -61,8 +62,9 @@ for d in /root /var/log /mnt; do mount -t tmpfs -o mode=755 tmpfs "$d"; done
 # Put back host paths that the tmpfs mounts hid: PDM_CACHE (built tools),
 # the caller's working directory, and the share at its host path.
 for p in "${VM_PDM_CACHE:-}" "$VM_CWD"; do
-	[ -n "$p" ] && [ -d "/run/vm/host$p" ] && [ ! -d "$p" ] || continue
-	mkdir -p "$p" && mount --bind "/run/vm/host$p" "$p"
+	if [ -n "$p" ] && [ -d "/run/vm/host$p" ] && [ ! -d "$p" ]; then
+		mkdir -p "$p" && mount --bind "/run/vm/host$p" "$p"
+	fi
 done
 if [ "$VM_SHARE" != /run/vm/share ]; then
 	mkdir -p "$VM_SHARE" 2>/dev/null
@@ -73,9 +75,9 @@ export VM_SHARE VM_GUEST=1
 # Boot ran at loglevel=4 to keep TCG's harmless timer complaints off the
 # console; show what matters of it, then let warnings (WARN, oops) through.
 dmesg | grep -E -A40 'WARNING:|BUG:|Oops|Call Trace|general protection|kernel BUG' >/dev/console
-dmesg -n 5
+echo 5 >/proc/sys/kernel/printk
 
-hostname pdm-vm
+echo pdm-vm >/proc/sys/kernel/hostname
 ip link set lo up
 cd "$VM_CWD" 2>/dev/null || { say "no $VM_CWD in the guest, running in /"; cd /; }
 

@@ -113,6 +113,21 @@ test_begin()
 	retmsg=
 }
 
+# Usage: test_setup <description> [enabled]: start a test case on a fresh
+# topology (see setup); if that fails, log the case as failed and return 1.
+test_setup()
+{
+	local desc=$1
+
+	shift
+	test_begin
+	setup "$@" && return 0
+	check_err 1 "topology setup failed"
+	log_test "$desc"
+	cleanup_topo
+	return 1
+}
+
 # check_err <rc> <message>: fail the current test if rc is non-zero. The first
 # message is printed by log_test, all of them with -v.
 check_err()
@@ -665,13 +680,7 @@ pdm_sysctl_test()
 	local desc="sysctl defaults, ranges and per-netns scope; /proc/net/pdm6"
 	local name val out rc
 
-	test_begin
-	if ! setup 0; then
-		check_err 1 "topology setup failed"
-		log_test "$desc"
-		cleanup_topo
-		return
-	fi
+	test_setup "$desc" 0 || return
 
 	val=$(pdm_sysctl_get "$NS_A" enabled)
 	[ "$val" = 0 ]
@@ -976,13 +985,7 @@ pdm_rtt_test()
 	local high_ms=$((NETEM_DELAY_MS + RTT_TOLERANCE_MS))
 	local desc out rc rtts
 
-	test_begin
-	if ! setup; then
-		check_err 1 "topology setup failed"
-		log_test "RTT from PDM fields"
-		cleanup_topo
-		return
-	fi
+	test_setup "RTT from PDM fields" || return
 	# Resolve the neighbours first: a1 must not wait for ND after its
 	# PDM time stamp was taken.
 	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null
@@ -1064,13 +1067,7 @@ pdm_disabled_test()
 	local desc="enabled=0: flows flushed, no DOH sent, counters unchanged"
 	local out ns name flows
 
-	test_begin
-	if ! setup; then
-		check_err 1 "topology setup failed"
-		log_test "$desc"
-		cleanup_topo
-		return
-	fi
+	test_setup "$desc" || return
 
 	# create flows, then check that disabling flushes them
 	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null
@@ -1187,13 +1184,7 @@ pdm_merge_test()
 	local opt3="00010f0a1122123456789abcdef00100"	# a complete PDM
 	local out
 
-	test_begin
-	if ! setup; then
-		check_err 1 "topology setup failed"
-		log_test "$desc"
-		cleanup_topo
-		return
-	fi
+	test_setup "$desc" || return
 
 	capture_start merge "$NS_A"
 	server_start "$NS_B" "$TMP_DIR/merge.udp" udp_server "$UDP_PORT" 3 echo
@@ -1270,13 +1261,7 @@ pdm_badlen_test()
 	local raw12="11010f0c000000000000000000000000"	# len 12, raw socket
 	local bad0 in0 d out
 
-	test_begin
-	if ! setup; then
-		check_err 1 "topology setup failed"
-		log_test "$desc"
-		cleanup_topo
-		return
-	fi
+	test_setup "$desc" || return
 
 	bad0=$(pdm_counter "$NS_B" Pdm6InBadLen)
 	in0=$(pdm_counter "$NS_B" Pdm6InPkts)
@@ -1328,13 +1313,7 @@ pdm_flows_test()
 	local created0 full0 expired0 created_a0 flows full created d got
 	local start elapsed
 
-	test_begin
-	if ! setup; then
-		check_err 1 "topology setup failed"
-		log_test "$desc"
-		cleanup_topo
-		return
-	fi
+	test_setup "$desc" || return
 	pdm_sysctl "$NS_B" max_flows "$FLOOD_MAX_FLOWS"
 	check_err $? "cannot set max_flows"
 
@@ -1407,13 +1386,7 @@ pdm_bulk_test()
 	local desc="TCP bulk over MTU $MTU: sizes, unique PSNTP, retransmissions"
 	local out0 retr0 out1 retr1 segs retr info
 
-	test_begin
-	if ! setup; then
-		check_err 1 "topology setup failed"
-		log_test "$desc"
-		cleanup_topo
-		return
-	fi
+	test_setup "$desc" || return
 	# No GRO on the receiver. TSO/GSO stay enabled on the sender on purpose:
 	# a PDM socket that still built GSO packets would show up below as an
 	# IPv6 payload length above the MTU.

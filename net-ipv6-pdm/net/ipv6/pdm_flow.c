@@ -180,6 +180,14 @@ undo:
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_get);
 
+/* Mark the flow used, for expiry. */
+static void pdm_flow_touch(struct pdm_flow *f)
+{
+	/* Once a jiffy at most: the entry is shared by both directions. */
+	if (time_after(jiffies, READ_ONCE(f->last_used)))
+		WRITE_ONCE(f->last_used, jiffies);
+}
+
 /* Deltas are unsigned: a clock read before a concurrent update gives 0. */
 static u64 pdm_elapsed(u64 now, u64 then)
 {
@@ -217,9 +225,7 @@ void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
 	f->flags |= PDM_F_TX;
 	spin_unlock_bh(&f->lock);
 
-	/* Once a jiffy at most: the entry is shared by both directions. */
-	if (time_after(jiffies, READ_ONCE(f->last_used)))
-		WRITE_ONCE(f->last_used, jiffies);
+	pdm_flow_touch(f);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_tx);
 
@@ -242,8 +248,6 @@ void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
 	f->flags |= PDM_F_RX;
 	spin_unlock_bh(&f->lock);
 
-	/* Once a jiffy at most: the entry is shared by both directions. */
-	if (time_after(jiffies, READ_ONCE(f->last_used)))
-		WRITE_ONCE(f->last_used, jiffies);
+	pdm_flow_touch(f);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_rx);
