@@ -95,12 +95,24 @@ fi
 
 log "applying $(ls "$patches"/*.patch 2>/dev/null | wc -l) patches to $dir"
 git -C "$dir" am --abort >/dev/null 2>&1 || true
-git -C "$dir" checkout -q -f -B pdm pdm-base
+# Apply in a scratch work tree of the base, then move the tree to the
+# result: only the files that differ are rewritten, so the build
+# directories stay incremental.
+wt=$dir.apply
+git -C "$dir" worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"
+git -C "$dir" worktree prune
+git -C "$dir" worktree add -q --detach "$wt" pdm-base
 if ls "$patches"/*.patch >/dev/null 2>&1; then
 	# Committer date = author date: the same series gives the same commits.
-	git -C "$dir" am -q --committer-date-is-author-date --whitespace=nowarn \
-		"$patches"/*.patch ||
-		die "series does not apply to the pristine base; see 'git -C $dir am --show-current-patch'"
+	if ! git -C "$wt" am -q --committer-date-is-author-date \
+		--whitespace=nowarn "$patches"/*.patch; then
+		git -C "$wt" am --show-current-patch=diff | head -20 >&2
+		git -C "$dir" worktree remove --force "$wt"
+		die "series does not apply to the pristine base"
+	fi
 fi
+new=$(git -C "$wt" rev-parse HEAD)
+git -C "$dir" worktree remove --force "$wt"
+git -C "$dir" checkout -q -f -B pdm "$new"
 echo "$hash" >"$stamp"
 log "$proj tree ready: $dir (series $hash)"

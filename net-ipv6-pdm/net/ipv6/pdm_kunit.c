@@ -185,8 +185,9 @@ static void pdm_test_exchange(struct kunit *test)
 	static const u8 a2[] = { 0x11, 0x01, 0x0f, 0x0a, 0x1d, 0x27, 0x12, 0x35,
 				 0xa0, 0x00, 0xda, 0x47, 0x8f, 0x2c, 0x01, 0x00 };
 	const u64 ta = 1000000000ULL, tb = 7000000000ULL;	/* two clocks */
+	struct pdm_info pi, rx, rx_b1;
 	struct pdm_flow *fa, *fb;
-	struct pdm_info pi, rx;
+	u64 rtt;
 	u8 buf[16];
 
 	fa = kunit_kzalloc(test, sizeof(*fa), GFP_KERNEL);
@@ -209,17 +210,22 @@ static void pdm_test_exchange(struct kunit *test)
 	pdm_flow_tx(fb, tb + 150000, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
 	KUNIT_EXPECT_MEMEQ(test, buf, b1, sizeof(b1));
-	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
-	pdm_flow_rx(fa, ta + 20150000, &rx);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx_b1), PDM_OK);
+	pdm_flow_rx(fa, ta + 20150000, &rx_b1);
 
 	pdm_flow_tx(fa, ta + 20150000 + 30000, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
 	KUNIT_EXPECT_MEMEQ(test, buf, a2, sizeof(a2));
 	pdm_expect_valid_doh(test, buf, sizeof(buf));
 
-	/* RTT = DeltaTLS(a2) - DeltaTLR(b1), in attoseconds. */
-	KUNIT_EXPECT_EQ(test, (0x8f2cULL << 39) - (0x886cULL << 32),
-			19999652652777472ULL);
+	/*
+	 * What an observer derives: RTT = DeltaTLS(a2) - DeltaTLR(b1), in
+	 * attoseconds, 20 ms less the truncation of both deltas.
+	 */
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	rtt = ((u64)rx.delta_tls << rx.scale_dtls) -
+	      ((u64)rx_b1.delta_tlr << rx_b1.scale_dtlr);
+	KUNIT_EXPECT_EQ(test, rtt, 19999652652777472ULL);
 }
 
 /* PSNTP counts up by one per packet and wraps at 16 bits on the wire. */
