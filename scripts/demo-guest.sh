@@ -29,6 +29,10 @@ ip -n pdm-cli addr add 2001:db8::1/64 dev veth0 nodad
 ip -n pdm-srv addr add 2001:db8::2/64 dev veth0 nodad
 tc -n pdm-srv qdisc add dev veth0 root netem delay 20ms
 
+# Resolve the neighbours first: a packet waiting for Neighbour Discovery
+# leaves later than its PDM send time, which would show as round trip.
+ip netns exec pdm-cli ping -6 -q -c 1 -W 5 2001:db8::2 >/dev/null
+
 echo "== client 2001:db8::1 <-> server 2001:db8::2, server adds 20 ms one way"
 ip netns exec pdm-cli tcpdump -q -i veth0 -U -w "$out/demo.pcap" ip6 2>/dev/null &
 cap=$!

@@ -7,7 +7,8 @@ usage: pdm-decode.py CAPTURE.pcap
 
 For each packet: time, direction, PSNTP, PSNLR, DeltaTLR and DeltaTLS in
 microseconds. For each request/response/request triple of a flow (a1, b1,
-a2 with PSNLR(b1) = PSNTP(a1) and PSNLR(a2) = PSNTP(b1)): server delay =
+a2 with PSNLR(b1) = PSNTP(a1) and PSNLR(a2) = PSNTP(b1), a1 from the side
+that sent the flow's first packet): server delay =
 DeltaTLR(b1), round trip = DeltaTLS(a2) - DeltaTLR(b1), client delay =
 DeltaTLR(a2).
 """
@@ -30,7 +31,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0 if len(sys.argv) == 2 else 2
-    cmd = ["tshark", "-n", "-r", sys.argv[1], "-Y", "ipv6.opt.pdm", "-T",
+    cmd = ["tshark", "-n", "-r", sys.argv[1], "-Y", "ipv6.opt.pdm.psn_this_pkt", "-T",
            "fields", "-E", "separator=|"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -39,7 +40,9 @@ def main():
     for line in out.splitlines():
         v = dict(zip(FIELDS, line.split("|")))
         num = lambda k: int(v[k], 0) if v.get(k) else 0
-        proto = {"17": "udp", "6": "tcp", "58": "icmpv6"}.get(v["ipv6.nxt"], v["ipv6.nxt"])
+        # ipv6.nxt is the first header's (60 here): name the upper layer.
+        proto = ("udp" if v["udp.srcport"] else "tcp" if v["tcp.srcport"]
+                 else "icmpv6" if v["icmpv6.type"] else "?")
         sport = v["udp.srcport"] or v["tcp.srcport"]
         dport = v["udp.dstport"] or v["tcp.dstport"]
         p = dict(t=float(v["frame.time_relative"]), src=v["ipv6.src"],
@@ -64,7 +67,12 @@ def main():
 
     print()
     found = 0
+    first = {}
+    for p in pkts:
+        first.setdefault(p["flow"], p["src"])
     for i, a1 in enumerate(pkts):
+        if a1["src"] != first[a1["flow"]]:
+            continue    # a1 is from the side that opened the flow
         b1 = next((q for q in pkts[i + 1:] if q["flow"] == a1["flow"] and
                    q["src"] == a1["dst"] and q["psnlr"] == a1["psntp"]), None)
         if not b1:
