@@ -9,7 +9,8 @@
 #         path), VM_CWD, VM_MODE (cmd|shell), VM_PDM_CACHE, VM_ROWS, VM_COLS
 #   cmd   the command (bash script) in cmd mode
 # and receives
-#   rc    exit code of the command, dmesg  the guest's kernel log.
+#   started  once the share is up (stops vm-run.sh's boot watchdog)
+#   rc       exit code of the command;  dmesg  the guest's kernel log.
 # The console gets the marker '<<<VM-RUN-EXIT rc>>>' last, then the guest
 # reboots, which ends QEMU (-no-reboot).
 
@@ -59,6 +60,7 @@ ln -sfn /proc/self/fd/0 /dev/stdin
 ln -sfn /proc/self/fd/1 /dev/stdout
 ln -sfn /proc/self/fd/2 /dev/stderr
 [ -r "$meta/env" ] || { say "no $meta/env (share not mounted?)"; finish 125; }
+: >"$meta/started" # stops vm-run.sh's boot watchdog
 # shellcheck source=/dev/null
 . "$meta/env"
 

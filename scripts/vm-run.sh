@@ -33,6 +33,8 @@ Environment:
   VM_SMP=N      guest CPUs (default 2)
   VM_APPEND=..  extra kernel command line
   VM_KEEP=1     keep the temporary share and print its path on stderr
+  VM_BOOT_TIMEOUT=S  seconds for the guest to reach init (default 120),
+                else QEMU is killed and the exit is 125
 Exit: CMD's exit code; 124 timeout; 125 VM did not boot, did not report an
 exit code, or bad usage/setup.
 USAGE
@@ -62,6 +64,13 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run
 init=$TOP/scripts/vm-init.sh
 [[ $init != *[[:space:],]* ]] || die "path $init has blanks or commas"
 
+tmp_share='' watchdog=''
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null || true
+	[ -z "$tmp_share" ] || rm -rf "$tmp_share"
+}
+trap cleanup EXIT
 if [ -n "$share" ]; then
 	mkdir -p "$share" || die "cannot create $share"
 	share=$(cd "$share" && pwd)
@@ -72,7 +81,7 @@ else
 	if [ "${VM_KEEP:-}" = 1 ]; then
 		log "share: $share"
 	else
-		trap 'rm -rf "$share"' EXIT
+		tmp_share=$share
 	fi
 fi
 meta=$share/.vm-run
@@ -141,6 +150,21 @@ esac
 # timeout(1): 124 when it fires; -k: SIGKILL if SIGTERM is not enough.
 to=()
 [ "$timeout_s" = 0 ] || to=(timeout -k 5 "$timeout_s")
+# Boot watchdog: a kernel that never reaches init (hang, bad image) is
+# killed after VM_BOOT_TIMEOUT seconds instead of using up the whole -t.
+boot_to=${VM_BOOT_TIMEOUT:-120}
+(
+	for _ in $(seq "$boot_to"); do
+		sleep 1
+		[ ! -e "$meta/started" ] || exit 0
+		[ ! -e "$meta/done" ] || exit 0
+	done
+	touch "$meta/boot-timeout"
+	kill "$(cat "$meta/qemu.pid" 2>/dev/null)" 2>/dev/null
+) >/dev/null 2>&1 &
+watchdog=$!
+qemu+=(-pidfile "$meta/qemu.pid")
+
 set +e
 if [ $mode = shell ]; then
 	[ ${#to[@]} = 0 ] || to=(timeout --foreground -k 5 "$timeout_s")
@@ -162,6 +186,10 @@ else
 	qrc=${PIPESTATUS[0]}
 fi
 set -e
+touch "$meta/done"
+kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || true
+watchdog=
 
 if [ "${VM_DMESG:-}" = 1 ] && [ -f "$meta/dmesg" ]; then
 	echo "----- guest dmesg -----" >&2
@@ -173,6 +201,10 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	[ -z "$rc" ] || log "warning: the command ended (exit $rc) but the VM did not stop"
 	log "timeout after ${timeout_s}s: VM killed"
 	exit 124
+fi
+if [ -e "$meta/boot-timeout" ]; then
+	log "the guest did not reach init within ${boot_to}s (VM_BOOT_TIMEOUT): VM killed"
+	exit 125
 fi
 if [[ ! $rc =~ ^[0-9]+$ ]]; then
 	log "the VM reported no exit code (QEMU exit $qrc): boot failure or guest crash"
