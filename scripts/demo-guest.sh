@@ -56,7 +56,7 @@ for i in range(4):
 '
 wait $srv
 ip netns exec pdm-cli ping -6 -q -c 3 -i 0.2 2001:db8::2 >/dev/null
-sleep 0.5
+sleep 1		# let tcpdump write the last packets
 kill $cap; wait $cap 2>/dev/null || true
 
 $PY "$here/pdm-decode.py" "$out/demo.pcap"
