@@ -89,39 +89,6 @@ VISIBLE_IF_KUNIT void pdm_flow_key_xmit(struct pdm_flow_key *key,
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_xmit);
 
-static void pdm_gc_schedule(struct pdm_net *pn)
-{
-	unsigned long delay = READ_ONCE(pn->flow_timeout) * HZ / 4;
-
-	/* Frequent enough that a flow goes at most 25% past its timeout. */
-	queue_delayed_work(system_power_efficient_wq, &pn->gc_work,
-			   clamp(delay, HZ / 4UL, 15UL * HZ));
-}
-
-static void pdm_gc_work(struct work_struct *work)
-{
-	struct pdm_net *pn = container_of(to_delayed_work(work),
-					  struct pdm_net, gc_work);
-	unsigned int n;
-
-	n = pdm_flows_expire(pn, false);
-	this_cpu_add(pn->mib->mibs[PDM_MIB_FLOWSEXPIRED], n);
-	if (atomic_read(&pn->nflows))
-		pdm_gc_schedule(pn);
-}
-
-static struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
-					const struct pdm_flow_key *key)
-{
-	struct pdm_flow *f;
-	int n = atomic_read(&pn->nflows);
-
-	f = pdm_flow_get(pn, key);
-	if (f && !n)
-		pdm_gc_schedule(pn);
-	return f;
-}
-
 /**
  * ipv6_pdm_rcv - account a PDM option in a received Destination Options
  *	header
@@ -153,7 +120,7 @@ void ipv6_pdm_rcv(struct sk_buff *skb, int optoff)
 
 	pdm_flow_key_rcv(&key, skb);
 	rcu_read_lock();
-	f = pdm_flow_lookup(pn, &key);
+	f = pdm_flow_get(pn, &key);
 	if (f)
 		pdm_flow_rx(f, now, &pi);
 	rcu_read_unlock();
@@ -229,8 +196,8 @@ unsigned int ipv6_pdm_cork_len(const struct sock *sk,
  * @fl6: the packet's flow
  *
  * Stands for ipv6_push_frag_opts() on a packet that ipv6_pdm_xmit_len()
- * or ipv6_pdm_cork_len() sized for PDM, with headroom for it. Without a flow entry (table full)
- * the packet leaves without PDM.
+ * or ipv6_pdm_cork_len() sized for PDM, with headroom for it. Without a
+ * flow entry (table full, memory short) the packet leaves without PDM.
  *
  * Return: the next header value for the header in front.
  */
@@ -248,7 +215,7 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 	len = pdm_doh_len(dst1);
 
 	rcu_read_lock();
-	f = len ? pdm_flow_lookup(pn, &key) : NULL;
+	f = len ? pdm_flow_get(pn, &key) : NULL;
 	if (!f) {
 		rcu_read_unlock();
 		return dst1 ? ipv6_push_frag_opts(skb, opt, proto) : proto;
@@ -416,7 +383,6 @@ static int __net_init pdm_net_init(struct net *net)
 		return -ENOMEM;
 	pn->max_flows = PDM_DEFAULT_MAX_FLOWS;
 	pn->flow_timeout = PDM_DEFAULT_FLOW_TIMEOUT;
-	INIT_DELAYED_WORK(&pn->gc_work, pdm_gc_work);
 
 	pn->mib = alloc_percpu(struct pdm_mib);
 	if (!pn->mib)
@@ -454,7 +420,6 @@ static void __net_exit pdm_net_exit(struct net *net)
 	pdm_sysctl_unregister(pn);
 	if (pn->enabled)
 		static_branch_dec(&ipv6_pdm_enabled_key);
-	cancel_delayed_work_sync(&pn->gc_work);
 	pdm_flows_destroy(pn);
 	free_percpu(pn->mib);
 	kfree(pn);

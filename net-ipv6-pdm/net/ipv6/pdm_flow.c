@@ -5,7 +5,9 @@
  * One entry per 5-tuple, seen from this node, shared by both directions.
  * Entries are created from softirq or process context with GFP_ATOMIC,
  * never beyond max_flows, found under RCU, expired when idle for
- * flow_timeout by a delayed work, and freed after a grace period.
+ * flow_timeout by a delayed work, and freed after a grace period. The
+ * work runs only while the table has entries: each creation queues it
+ * (a no-op when queued already) and it requeues itself while any remain.
  */
 
 #include <linux/jiffies.h>
@@ -53,27 +55,51 @@ static void pdm_flow_free(void *ptr, void *arg)
 	kfree(ptr);
 }
 
+static void pdm_flows_gc_schedule(struct pdm_net *pn)
+{
+	unsigned long delay = READ_ONCE(pn->flow_timeout) * HZ / 4;
+
+	/* Frequent enough that a flow goes at most 25% past its timeout. */
+	queue_delayed_work(system_power_efficient_wq, &pn->gc_work,
+			   clamp(delay, HZ / 4UL, 15UL * HZ));
+}
+
+static void pdm_flows_gc(struct work_struct *work)
+{
+	struct pdm_net *pn = container_of(to_delayed_work(work),
+					  struct pdm_net, gc_work);
+	unsigned int n;
+
+	n = pdm_flows_expire(pn, false);
+	this_cpu_add(pn->mib->mibs[PDM_MIB_FLOWSEXPIRED], n);
+	/* A flow created from now on queues the work again by itself. */
+	if (atomic_read(&pn->nflows))
+		pdm_flows_gc_schedule(pn);
+}
+
 /**
- * pdm_flows_init - set up an empty flow table
- * @pn: per-netns PDM data; max_flows and flow_timeout must be set
+ * pdm_flows_init - set up an empty flow table and its expiry
+ * @pn: per-netns PDM data; max_flows, flow_timeout and mib must be set
  *
  * Return: 0 or a negative errno.
  */
 int pdm_flows_init(struct pdm_net *pn)
 {
 	atomic_set(&pn->nflows, 0);
+	INIT_DELAYED_WORK(&pn->gc_work, pdm_flows_gc);
 	return rhashtable_init(&pn->flows, &pdm_flow_params);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flows_init);
 
 /**
- * pdm_flows_destroy - free the flow table and every entry
+ * pdm_flows_destroy - stop the expiry, free the flow table and every entry
  * @pn: per-netns PDM data
  *
  * Only when no packet can reach the table any more.
  */
 void pdm_flows_destroy(struct pdm_net *pn)
 {
+	cancel_delayed_work_sync(&pn->gc_work);
 	rhashtable_free_and_destroy(&pn->flows, pdm_flow_free, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flows_destroy);
@@ -166,6 +192,7 @@ struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 						pdm_flow_params);
 	if (likely(!old)) {
 		PDM_INC_STATS(pn, PDM_MIB_FLOWSCREATED);
+		pdm_flows_gc_schedule(pn);
 		return f;
 	}
 	kfree(f);

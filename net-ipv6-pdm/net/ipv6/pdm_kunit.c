@@ -364,7 +364,8 @@ static void pdm_test_table_bound(struct kunit *test)
 	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pn);
 	pn->max_flows = 8;
-	pn->flow_timeout = 1;
+	/* Long enough that the expiry work cannot run during the test. */
+	pn->flow_timeout = 60;
 	pn->mib = alloc_percpu(struct pdm_mib);
 	KUNIT_ASSERT_TRUE(test, !!pn->mib);
 	KUNIT_ASSERT_EQ(test, pdm_flows_init(pn), 0);
@@ -377,6 +378,8 @@ static void pdm_test_table_bound(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, n, 8);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 8);
+	/* Creating a flow queues its expiry. */
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pn->gc_work));
 	for (i = 0; i < ARRAY_SIZE(flows); i++) {
 		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
 		f = pdm_flow_get(pn, &key);
@@ -389,7 +392,7 @@ static void pdm_test_table_bound(struct kunit *test)
 
 	/* Idle expiry takes only the idle ones. */
 	for (i = 0; i < 3; i++)
-		flows[i]->last_used = jiffies - 2 * HZ;
+		flows[i]->last_used = jiffies - 61 * HZ;
 	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, false), 3);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 5);
 	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, true), 5);
