@@ -15,23 +15,13 @@ sysctl -q net.ipv6.pdm.enabled >/dev/null 2>&1 || {
 	echo "this kernel has no PDM (net.ipv6.pdm.enabled missing)" >&2
 	exit 1
 }
-cleanup() { ip netns del pdm-cli 2>/dev/null; ip netns del pdm-srv 2>/dev/null; true; }
-trap cleanup EXIT
-ip netns add pdm-cli
-ip netns add pdm-srv
-ip -n pdm-cli link add veth0 type veth peer name veth0 netns pdm-srv
+. "$here/guest-lib.sh"
+guest_pair pdm-cli pdm-srv
 for ns in pdm-cli pdm-srv; do
-	ip -n $ns link set lo up
-	ip -n $ns link set veth0 up
 	ip netns exec $ns sysctl -qw net.ipv6.pdm.enabled=1
 done
-ip -n pdm-cli addr add 2001:db8::1/64 dev veth0 nodad
-ip -n pdm-srv addr add 2001:db8::2/64 dev veth0 nodad
 tc -n pdm-srv qdisc add dev veth0 root netem delay 20ms
-
-# Resolve the neighbours first: a packet waiting for Neighbour Discovery
-# leaves later than its PDM send time, which would show as round trip.
-ip netns exec pdm-cli ping -6 -q -c 1 -W 5 2001:db8::2 >/dev/null
+guest_resolve
 
 echo "== client 2001:db8::1 <-> server 2001:db8::2, server adds 20 ms one way"
 ip netns exec pdm-cli tcpdump -q -i veth0 -U -w "$out/demo.pcap" ip6 2>/dev/null &
