@@ -68,6 +68,12 @@ FLOOD_SOCKETS=256
 FLOOD_MAX_FLOWS=64
 EXPIRE_TIMEOUT_S=1
 EXPIRE_WAIT_S=20
+# Idle timeout of the flows of the other tests: none may expire mid-test,
+# however slow the kernel (debug builds under emulation take minutes).
+FLOW_TIMEOUT_S=3600
+# Most seconds a helper may take to start or a peer to answer. Generous for
+# the same reason; a passing run never waits that long.
+WAIT_S=60
 
 BULK_BYTES=$((5 * 1024 * 1024))
 # TcpRetransSegs may be at most 1% of TcpOutSegs during the bulk transfer.
@@ -213,6 +219,10 @@ setup()
 
 	pdm_sysctl "$NS_A" enabled "$enable" || return 1
 	pdm_sysctl "$NS_B" enabled "$enable" || return 1
+	# With PDM off, the sysctl test reads the defaults.
+	[ "$enable" = 1 ] || return 0
+	pdm_sysctl "$NS_A" flow_timeout "$FLOW_TIMEOUT_S" || return 1
+	pdm_sysctl "$NS_B" flow_timeout "$FLOW_TIMEOUT_S" || return 1
 }
 
 cleanup_topo()
@@ -257,7 +267,7 @@ import struct
 import sys
 import time
 
-TIMEOUT = 10
+TIMEOUT = float(os.environ.get("PDM_TIMEOUT", "60"))
 IPV6_DSTOPTS = 59
 
 
@@ -268,7 +278,7 @@ def ready():
 
 
 def wait_file(path):
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + TIMEOUT
     while not os.path.exists(path):
         if time.monotonic() > deadline:
             sys.exit("timeout waiting for " + path)
@@ -312,7 +322,7 @@ def tcp_server(port, mode):
     ls.settimeout(TIMEOUT)
     ready()
     c, _ = ls.accept()
-    c.settimeout(60)
+    c.settimeout(TIMEOUT)
     total = 0
     while True:
         data = c.recv(65536)
@@ -340,7 +350,7 @@ def tcp_exchange(s, nbytes):
 
 
 def tcp_client(dst, port, nbytes, mode, pause_dir=None):
-    s = socket.create_connection((dst, int(port)), timeout=60)
+    s = socket.create_connection((dst, int(port)), timeout=TIMEOUT)
     nbytes = int(nbytes)
     if mode == "sink":
         s.sendall(b"\0" * nbytes)
@@ -417,13 +427,15 @@ def udp_drain(port, count, idle):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.bind(("::", int(port)))
-    s.settimeout(float(idle))
+    s.settimeout(TIMEOUT)
     ready()
     n = 0
     try:
         while n < int(count):
             s.recv(65535)
             n += 1
+            # The sender is running: stop once it has been quiet a while.
+            s.settimeout(float(idle))
     except socket.timeout:
         pass
     print(n)
@@ -438,7 +450,7 @@ py()
 {
 	local ns=$1; shift
 
-	ip netns exec "$ns" python3 "$TMP_DIR/pdm_helper.py" "$@"
+	PDM_TIMEOUT=$WAIT_S ip netns exec "$ns" python3 "$TMP_DIR/pdm_helper.py" "$@"
 }
 
 # Usage: server_start <ns> <output file> <helper command> [args...]
@@ -454,7 +466,7 @@ server_start()
 	PDM_READY=$ready py "$ns" "$@" > "$out" 2>&1 &
 	SRV_PID=$!
 	BG_PIDS+=("$SRV_PID")
-	slowwait 10 test -e "$ready"
+	slowwait "$WAIT_S" test -e "$ready"
 }
 
 # Usage: server_wait <pid>: wait for a server started by server_start.
@@ -488,7 +500,7 @@ capture_start()
 	ip netns exec "$ns" tcpdump -i veth0 -n -U --immediate-mode -Z root \
 		-s "$SNAPLEN" -B 8192 -w "$file.pcap" ip6 2> "$file.log" &
 	CAP_PIDS[$name]=$!
-	slowwait 10 grep -qs "listening on" "$file.log"
+	slowwait "$WAIT_S" grep -qs "listening on" "$file.log"
 }
 
 # Usage: capture_stop <name>: stop the capture and decode it into
@@ -1137,7 +1149,7 @@ pdm_tcp_midconn_test()
 	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" 2000 echo "$pause_dir" &
 	pid=$!
 	BG_PIDS+=("$pid")
-	slowwait 10 test -e "$pause_dir/phase1"
+	slowwait "$WAIT_S" test -e "$pause_dir/phase1"
 	check_err $? "TCP client did not finish its first exchange"
 
 	pdm_sysctl "$NS_A" enabled 1
