@@ -171,7 +171,7 @@ void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi);
 DECLARE_STATIC_KEY_FALSE(ipv6_pdm_enabled_key);
 
 #if IS_ENABLED(CONFIG_KUNIT)
-void pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb);
+bool pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb);
 void pdm_flow_key_xmit(struct pdm_flow_key *key, const struct flowi6 *fl6);
 #endif
 

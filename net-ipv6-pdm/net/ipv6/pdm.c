@@ -51,25 +51,45 @@ static bool pdm_proto_has_ports(u8 proto)
  * @skb: the packet; its transport header is the destination options
  *	header that carries PDM
  *
- * The upper-layer header follows that header, which is the last of the
- * chain. Protocols without ports (ICMPv6 among them) use port 0.
+ * The upper-layer header follows that header, or the Fragment header
+ * after it: a destination options header without a Routing header is
+ * in the unfragmentable part, so each fragment repeats the PDM of the
+ * datagram, and only the first one, which has the ports, accounts it.
+ * Protocols without ports (ICMPv6 among them) use port 0.
+ *
+ * Return: false if the option is not to be accounted: a later fragment,
+ * or a header that is not the last before the upper layer.
  */
-VISIBLE_IF_KUNIT void pdm_flow_key_rcv(struct pdm_flow_key *key,
+VISIBLE_IF_KUNIT bool pdm_flow_key_rcv(struct pdm_flow_key *key,
 				       const struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct ipv6_opt_hdr *doh = (void *)skb_transport_header(skb);
+	unsigned int off = skb_transport_offset(skb) + ipv6_optlen(doh);
 	__be16 ports[2] = { 0, 0 };
+	const struct frag_hdr *fh;
+	struct frag_hdr _fh;
 	const __be16 *pp;
+	u8 proto = doh->nexthdr;
 
-	if (pdm_proto_has_ports(doh->nexthdr)) {
-		pp = skb_header_pointer(skb, skb_transport_offset(skb) +
-					ipv6_optlen(doh), sizeof(ports), ports);
+	if (proto == NEXTHDR_FRAGMENT) {
+		fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+		if (!fh || fh->frag_off & htons(IP6_OFFSET))
+			return false;
+		proto = fh->nexthdr;
+		off += sizeof(*fh);
+	}
+	if (ipv6_ext_hdr(proto))
+		return false;
+
+	if (pdm_proto_has_ports(proto)) {
+		pp = skb_header_pointer(skb, off, sizeof(ports), ports);
 		if (pp && pp != ports)
 			memcpy(ports, pp, sizeof(ports));
 	}
-	pdm_flow_key_init(key, &ip6h->daddr, &ip6h->saddr, doh->nexthdr,
+	pdm_flow_key_init(key, &ip6h->daddr, &ip6h->saddr, proto,
 			  ports[1], ports[0]);
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_rcv);
 
@@ -98,7 +118,8 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_xmit);
  * Called by ip6_parse_tlv() where PDM is enabled, as early as the option
  * is seen, for the receive time. The option's action bits say skip, so this
  * never drops the packet: an option that does not parse is counted and
- * ignored.
+ * ignored; so are the copies that later fragments carry (see
+ * pdm_flow_key_rcv()).
  */
 void ipv6_pdm_rcv(struct sk_buff *skb, int optoff)
 {
@@ -116,9 +137,10 @@ void ipv6_pdm_rcv(struct sk_buff *skb, int optoff)
 		PDM_INC_STATS(pn, PDM_MIB_INBADLEN);
 		return;
 	}
+	if (!pdm_flow_key_rcv(&key, skb))
+		return;
 	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
 
-	pdm_flow_key_rcv(&key, skb);
 	rcu_read_lock();
 	f = pdm_flow_get(pn, &key);
 	if (f)

@@ -75,8 +75,6 @@ void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale)
 	pdm_normalize(mul_u64_u64_shr(ns, PDM_NS_TO_ASEC_MUL, 64),
 		      ns * PDM_NS_TO_ASEC_MUL, PDM_NS_TO_ASEC_SHIFT,
 		      delta, scale);
-	if (!ns)
-		*scale = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_encode_delta);
 

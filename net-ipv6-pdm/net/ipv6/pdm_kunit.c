@@ -327,7 +327,7 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	uh = skb_put_zero(skb, sizeof(*uh));
 	uh->source = htons(1000);
 	uh->dest = htons(2000);
-	pdm_flow_key_rcv(&krx, skb);
+	KUNIT_EXPECT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
 
 	/* B answers from 2000 to 1000. */
 	memset(&fl6, 0, sizeof(fl6));
@@ -342,12 +342,64 @@ static void pdm_test_key_symmetry(struct kunit *test)
 
 	/* ICMPv6 has no ports: its type and code must not enter the key. */
 	doh[0] = IPPROTO_ICMPV6;
-	pdm_flow_key_rcv(&krx, skb);
+	KUNIT_EXPECT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
 	fl6.flowi6_proto = IPPROTO_ICMPV6;
 	fl6.fl6_icmp_type = ICMPV6_ECHO_REPLY;
 	pdm_flow_key_xmit(&ktx, &fl6);
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 0);
+
+	kfree_skb(skb);
+}
+
+/* The first fragment accounts the PDM that every fragment repeats. */
+static void pdm_test_key_fragments(struct kunit *test)
+{
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	struct pdm_flow_key krx, kwant;
+	struct ipv6hdr *ip6h;
+	struct frag_hdr *fh;
+	struct udphdr *uh;
+	struct sk_buff *skb;
+	u8 *doh;
+
+	skb = alloc_skb(128, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reset_network_header(skb);
+	ip6h = skb_put_zero(skb, sizeof(*ip6h));
+	ip6h->version = 6;
+	ip6h->nexthdr = NEXTHDR_DEST;
+	ip6h->saddr = a;
+	ip6h->daddr = b;
+	skb_set_transport_header(skb, skb->len);
+	doh = skb_put_zero(skb, 16);
+	doh[0] = NEXTHDR_FRAGMENT;
+	doh[1] = 1;
+	fh = skb_put_zero(skb, sizeof(*fh));
+	fh->nexthdr = IPPROTO_UDP;
+	fh->frag_off = htons(IP6_MF);
+	uh = skb_put_zero(skb, sizeof(*uh));
+	uh->source = htons(1000);
+	uh->dest = htons(2000);
+
+	pdm_flow_key_init(&kwant, &b, &a, IPPROTO_UDP, htons(2000),
+			  htons(1000));
+	KUNIT_EXPECT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
+	KUNIT_EXPECT_MEMEQ(test, &krx, &kwant, sizeof(krx));
+
+	/* A later fragment: no ports, and its PDM was accounted already. */
+	fh->frag_off = htons(1448 | IP6_MF);
+	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
+
+	/* Not the final destination options header (a Routing header follows). */
+	doh[0] = NEXTHDR_ROUTING;
+	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
+
+	/* A Fragment header cut short. */
+	doh[0] = NEXTHDR_FRAGMENT;
+	skb_trim(skb, skb_transport_offset(skb) + 16 + 4);
+	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
 
 	kfree_skb(skb);
 }
@@ -412,6 +464,7 @@ static struct kunit_case pdm_test_cases[] = {
 	KUNIT_CASE(pdm_test_psn_wrap),
 	KUNIT_CASE_PARAM(pdm_test_merge, pdm_merge_gen_params),
 	KUNIT_CASE(pdm_test_key_symmetry),
+	KUNIT_CASE(pdm_test_key_fragments),
 	KUNIT_CASE(pdm_test_table_bound),
 	{}
 };
