@@ -34,6 +34,7 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ && $secs =~ ^[1-9][0-9]*$ ]] ||
 	die "ROUNDS and SECONDS are positive integers"
+pdm_lock
 
 "$TOP/scripts/setup.sh" >/dev/null
 "$TOP/scripts/prepare-tree.sh" linux

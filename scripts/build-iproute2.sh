@@ -15,8 +15,8 @@ Runs prepare-tree.sh iproute2, copies the tracked files of the work tree
 Only files whose content changed are copied again, so make rebuilds only
 what they touch; nothing at all is done when OUT was built from the same
 series and tree. Optional features (libbpf, selinux, xtables, ...) are
-used when configure finds them. Uses ccache when installed. Only one
-build runs at a time (lock \$PDM_CACHE/iproute2-build.lock).
+used when configure finds them. Uses ccache when installed. Waits for
+any other run on \$PDM_CACHE (lock \$PDM_CACHE/.lock).
 Prints OUT, the directory holding ip/ip and misc/nstat, on stdout; make's
 output goes to stderr.
 USAGE
@@ -36,14 +36,9 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 
 tree=$PDM_CACHE/iproute2
-mkdir -p "$PDM_CACHE" "$out"
+pdm_lock
+mkdir -p "$out"
 out=$(cd "$out" && pwd)
-
-exec 9>"$PDM_CACHE/iproute2-build.lock"
-if ! flock -n 9; then
-	log "another iproute2 build is running; waiting for it"
-	flock 9
-fi
 
 "$TOP/scripts/prepare-tree.sh" iproute2 "$tree" >&2
 

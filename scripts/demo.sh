@@ -16,6 +16,7 @@ from them. The capture is left in \$PDM_CACHE/demo/demo.pcap.
 USAGE
 }
 [ "${1:-}" = "-h" ] && { usage; exit 0; }
+pdm_lock
 
 "$TOP/scripts/setup.sh" >/dev/null
 "$TOP/scripts/prepare-tree.sh" linux

@@ -19,6 +19,7 @@ proj=${1:-}
 [ "$proj" = linux ] || [ "$proj" = iproute2 ] || { usage >&2; exit 2; }
 dir=${2:-$PDM_CACHE/$proj}
 out=$TOP/patches/$proj
+pdm_lock
 
 [ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
 	die "$dir has uncommitted changes"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Common settings for the scripts in this directory. Sourced, not run.
 
 # shellcheck disable=SC2034
@@ -20,3 +21,29 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # Hash of a patch directory: the key of every cache derived from it.
 series_hash() { { cat "$1"/*.patch 2>/dev/null || true; } | sha256sum | cut -c1-16; }
+
+# One run at a time on $PDM_CACHE: take an exclusive lock on
+# $PDM_CACHE/.lock for the rest of the calling script's life, waiting
+# (with one message) for the run that holds it. Re-entrant: flock locks
+# belong to the open file description, which child processes inherit;
+# PDM_LOCK_HELD names the descriptor, so a script started by one that
+# holds the lock finds it held and does not wait for its own parent.
+pdm_lock() {
+	local f=$PDM_CACHE/.lock fd holder
+	mkdir -p "$PDM_CACHE"
+	# Inherited from the caller, open on this very file and locked.
+	if [[ ${PDM_LOCK_HELD:-} =~ ^[0-9]+$ ]] &&
+		[ "$(readlink "/proc/$$/fd/$PDM_LOCK_HELD" 2>/dev/null)" = "$(readlink -f "$f")" ] &&
+		flock -n "$PDM_LOCK_HELD"; then
+		return 0
+	fi
+	exec {fd}>>"$f"
+	if ! flock -n "$fd"; then
+		holder=$(cat "$f" 2>/dev/null || true)
+		holder=${holder:-unknown}
+		log "waiting for another run (pid ${holder/ /, }) to finish"
+		flock "$fd"
+	fi
+	echo "$$ $(basename "$0")" >"$f"
+	export PDM_LOCK_HELD=$fd
+}

@@ -30,7 +30,7 @@ proj=${1:-}
 [ "$proj" = linux ] || [ "$proj" = iproute2 ] || { usage >&2; exit 2; }
 dir=${2:-$PDM_CACHE/$proj}
 patches=$TOP/patches/$proj
-mkdir -p "$PDM_CACHE"
+pdm_lock
 
 git_base() { # dir description
 	git -C "$1" init -q -b base

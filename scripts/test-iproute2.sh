@@ -26,6 +26,7 @@ while getopts hb: o; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
+pdm_lock
 if [ -z "$nstat" ]; then
 	nstat=$("$TOP/scripts/build-iproute2.sh")/misc/nstat
 fi
