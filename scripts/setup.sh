@@ -16,16 +16,24 @@ USAGE
 [ "${1:-}" = "-h" ] && { usage; exit 0; }
 
 PKGS=(
-	# kernel build
-	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
-	rsync python3 python3-ply python3-git ccache sparse xz-utils git
-	linux-source-6.12
-	# iproute2 build (Debian's Build-Depends, less the packaging tools)
-	dpkg-dev pkg-config libmnl-dev libcap-dev libbpf-dev libselinux1-dev
-	libdb-dev libelf-dev libxtables-dev libatm1-dev libbsd-dev zlib1g-dev
-	# VM and tests
-	qemu-system-x86 tshark tcpdump iputils-ping iproute2 python3-scapy
-	python3-cryptography iperf3 ethtool socat procps
+	# Kernel builds (x86_64 test kernel, UML KUnit): toolchain, Kconfig
+	# and objtool/signing needs, the base's tarball, the compiler cache;
+	# sparse for the C=1 checks; git for the trees and the series.
+	build-essential bc bison flex libelf-dev libssl-dev xz-utils ccache
+	sparse git linux-source-6.12
+	# kunit.py, the demo's decoder, bench.sh's summary, the selftest's
+	# traffic helpers.
+	python3
+	# iproute2 build (nstat is all the series patches): build-iproute2.sh
+	# copies the tree with rsync; optional libraries are not needed.
+	pkg-config rsync
+	# The VM (vm-run.sh) and what the tests, demo and bench run in it:
+	# ip/tc/nstat, ping, sysctl, tcpdump; tshark decodes the demo's
+	# capture and the selftest's tshark case; ethtool turns off GRO in
+	# the selftest's bulk case; insmod loads ipv6.ko in check-builds.sh;
+	# iperf3 is bench.sh's load.
+	qemu-system-x86 iproute2 iputils-ping procps tcpdump tshark ethtool
+	kmod iperf3
 )
 
 need=()
