@@ -7,6 +7,11 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PDM_CACHE=${PDM_CACHE:-/var/tmp/pdm-cache}
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 KERNEL_VERSION=6.12.117
+# The Debian package that carries it, pinned: scripts/setup.sh installs
+# exactly this version (moving the series to a newer one means changing
+# both lines).
+KERNEL_DEB_PACKAGE=linux-source-6.12
+KERNEL_DEB_VERSION=6.12.117-1~deb12u1
 IPROUTE2_VERSION=6.1.0
 # Fixed identity and dates make the base commits, and so the exported
 # series, byte-identical from one machine to the next.

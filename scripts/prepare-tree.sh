@@ -8,7 +8,7 @@ set -euo pipefail
 usage() {
 	cat <<USAGE
 usage: $0 [-f] linux|iproute2 [DIR]
-  linux     Debian's linux-source-6.12 ($KERNEL_VERSION) + patches/linux/
+  linux     Debian's $KERNEL_DEB_PACKAGE $KERNEL_DEB_VERSION (Linux $KERNEL_VERSION) + patches/linux/
   iproute2  Debian's iproute2 $IPROUTE2_VERSION source + patches/iproute2/
   DIR       work tree (default: \$PDM_CACHE/<project>, PDM_CACHE=$PDM_CACHE)
   -f        re-apply the series even if the tree looks current (drops any
@@ -44,6 +44,10 @@ git_base() { # dir description
 
 make_linux_base() {
 	[ -r "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run scripts/setup.sh"
+	local deb
+	deb=$(dpkg-query -W -f='${Version}' "$KERNEL_DEB_PACKAGE" 2>/dev/null || true)
+	[ "$deb" = "$KERNEL_DEB_VERSION" ] ||
+		die "$KERNEL_DEB_PACKAGE is at '$deb', the series' base is $KERNEL_DEB_VERSION: run scripts/setup.sh"
 	local tmp=$dir.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
