@@ -69,15 +69,19 @@ make_iproute2_base() {
 	local tmp=$dir.tmp
 	rm -rf "$tmp" "$PDM_CACHE/iproute2-src"
 	mkdir -p "$PDM_CACHE/iproute2-src"
-	log "fetching Debian's iproute2 source"
+	# Debian's source package of that upstream version (any revision).
+	local v orig
+	v=$(apt-cache showsrc iproute2 2>/dev/null | awk -v up="$IPROUTE2_VERSION-" '
+		$1 == "Version:" && index($2, up) == 1 { print $2; exit }')
+	[ -n "$v" ] ||
+		die "apt knows no source of iproute2 $IPROUTE2_VERSION (no deb-src entry? run scripts/setup.sh)"
+	log "fetching Debian's iproute2 $v source"
 	(cd "$PDM_CACHE/iproute2-src" &&
-		apt-get source -qq --download-only "iproute2=$IPROUTE2_VERSION-*" 2>/dev/null ||
-		apt-get source -qq --download-only iproute2)
-	local orig
-	orig=$(ls "$PDM_CACHE"/iproute2-src/iproute2_"$IPROUTE2_VERSION".orig.tar.* 2>/dev/null | head -1)
-	[ -n "$orig" ] || die "no iproute2 $IPROUTE2_VERSION source found (deb-src entry? run scripts/setup.sh)"
+		apt-get source -qq --download-only -o APT::Sandbox::User=root "iproute2=$v")
+	orig=("$PDM_CACHE"/iproute2-src/iproute2_"$IPROUTE2_VERSION".orig.tar.*)
+	[ -f "${orig[0]}" ] || die "no iproute2_$IPROUTE2_VERSION.orig.tar.* in iproute2 $v's source"
 	mkdir -p "$tmp"
-	tar -C "$tmp" -xf "$orig" --strip-components=1
+	tar -C "$tmp" -xf "${orig[0]}" --strip-components=1
 	# include/version.h: static const char version[] = "6.1.0";
 	grep -qF "\"$IPROUTE2_VERSION\"" "$tmp/include/version.h" ||
 		die "iproute2 source is not $IPROUTE2_VERSION"
