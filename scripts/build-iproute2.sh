@@ -42,8 +42,8 @@ out=$(cd "$out" && pwd)
 
 "$TOP/scripts/prepare-tree.sh" iproute2 "$tree" >&2
 
-# The series, and the tree's content (which also covers commits made in
-# the tree and not yet exported).
+# The series, and the tree's content (prepare-tree.sh has made sure that
+# the tree holds the series and nothing else).
 key="$(series_hash "$TOP/patches/iproute2") $(git -C "$tree" rev-parse 'HEAD^{tree}')"
 stamp=$out/.pdm-build-stamp
 if [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] &&

@@ -10,8 +10,12 @@ usage() {
 	cat <<USAGE
 usage: $0 linux|iproute2 [DIR]
   Writes patches/<project>/NNNN-*.patch from DIR (default
-  \$PDM_CACHE/<project>), commits pdm-base..HEAD. For linux, also
-  regenerates net-ipv6-pdm/, Documentation/ and tools-testing-selftests/.
+  \$PDM_CACHE/<project>), commits pdm-base..pdm, and records the series'
+  hash and the commit in DIR/.git/pdm-series, so that prepare-tree.sh
+  knows the tree holds nothing unexported. For linux, also regenerates
+  net-ipv6-pdm/, Documentation/ and tools-testing-selftests/.
+  DIR must have branch pdm checked out, no uncommitted changes to tracked
+  files and no rebase or 'git am' in progress.
 USAGE
 }
 [ "${1:-}" = "-h" ] && { usage; exit 0; }
@@ -21,15 +25,21 @@ dir=${2:-$PDM_CACHE/$proj}
 out=$TOP/patches/$proj
 pdm_lock
 
+gd=$(git -C "$dir" rev-parse --absolute-git-dir) || die "$dir is not a git tree"
+if [ -d "$gd/rebase-merge" ] || [ -d "$gd/rebase-apply" ]; then
+	die "$dir has a rebase or 'git am' in progress: finish it first"
+fi
+[ "$(git -C "$dir" symbolic-ref -q HEAD || true)" = refs/heads/pdm ] ||
+	die "$dir is not on branch pdm: check it out (git -C $dir checkout -B pdm) first"
 [ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
 	die "$dir has uncommitted changes"
 rm -f "$out"/*.patch
 mkdir -p "$out"
 git -C "$dir" format-patch -q --zero-commit --no-signature \
-	--full-index -o "$out" pdm-base..HEAD
+	--full-index -o "$out" pdm-base..pdm
 # The series now matches the tree: mark the tree current for prepare-tree.
-series_hash "$out" >"$(git -C "$dir" rev-parse --absolute-git-dir)/pdm-series"
+echo "$(series_hash "$out") $(git -C "$dir" rev-parse pdm)" >"$gd/pdm-series"
 if [ "$proj" = linux ]; then
 	"$TOP/scripts/views.sh" "$dir" "$TOP"
 fi
-log "exported $(ls "$out"/*.patch 2>/dev/null | wc -l) patches to $out"
+log "exported $(find "$out" -maxdepth 1 -name '*.patch' | wc -l) patches to $out"

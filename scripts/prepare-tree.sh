@@ -11,9 +11,17 @@ usage: $0 [-f] linux|iproute2 [DIR]
   linux     Debian's $KERNEL_DEB_PACKAGE $KERNEL_DEB_VERSION (Linux $KERNEL_VERSION) + patches/linux/
   iproute2  Debian's iproute2 $IPROUTE2_VERSION source + patches/iproute2/
   DIR       work tree (default: \$PDM_CACHE/<project>, PDM_CACHE=$PDM_CACHE)
-  -f        re-apply the series even if the tree looks current (drops any
-            commits made in DIR on top of the base)
+  -f        reset the tree to patches/ even if it holds work that is not
+            exported (its commits stay reachable in 'git reflog', its
+            uncommitted changes are saved with 'git stash')
 The base commit is tagged 'pdm-base'; the series sits on branch 'pdm'.
+Does nothing when the tree already holds this series. When patches/
+changed, re-applies it, rewriting only the files that differ (build
+directories stay incremental). Never discards work: when the tree has
+uncommitted changes to tracked files, or its HEAD or branch 'pdm' is not
+the commit that was last applied or exported (.git/pdm-series records it
+with the series' hash), it refuses: export the work first with
+scripts/export-series.sh, or pass -f to drop it.
 USAGE
 }
 
@@ -95,14 +103,78 @@ fi
 
 hash=$(series_hash "$patches")
 stamp=$dir/.git/pdm-series
-if [ -z "$force" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] &&
-	[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ]; then
+# The stamp: "<series hash> <commit>", the series last applied or
+# exported and the commit it gave. An older stamp has the hash alone.
+s_hash='' s_commit=''
+[ ! -f "$stamp" ] || read -r s_hash s_commit _ <"$stamp" || true
+head=$(git -C "$dir" rev-parse -q --verify 'HEAD^{commit}' || true)
+branch=$(git -C "$dir" rev-parse -q --verify 'refs/heads/pdm^{commit}' || true)
+if [ -n "${s_hash:-}" ] && [ -z "${s_commit:-}" ] && [ "$s_hash" = "$hash" ] &&
+	[ "$head" = "$branch" ]; then
+	# Older stamp: HEAD is what was applied if it exports to patches/.
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	git -C "$dir" format-patch -q --zero-commit --no-signature \
+		--full-index -o "$tmp" pdm-base..HEAD
+	if diff -r -q "$tmp" "$patches" >/dev/null 2>&1; then
+		s_commit=$head
+		echo "$s_hash $s_commit" >"$stamp"
+	fi
+	rm -rf "$tmp"
+fi
+
+# Work that is not in patches/, and would be lost by re-applying.
+work=()
+[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
+	work+=("uncommitted changes to tracked files")
+gd=$(git -C "$dir" rev-parse --absolute-git-dir)
+if [ -d "$gd/rebase-merge" ] || [ -d "$gd/rebase-apply" ]; then
+	work+=("a rebase or 'git am' in progress")
+fi
+base=$(git -C "$dir" rev-parse 'pdm-base^{commit}')
+if [ -z "${s_commit:-}" ] && [ "$head" = "$base" ] &&
+	{ [ -z "$branch" ] || [ "$branch" = "$base" ]; }; then
+	s_commit=$base	# a new tree, or one the series never applied to
+fi
+if [ -z "${s_commit:-}" ]; then
+	work+=("HEAD ${head:0:12}, and no record of what was last applied or exported")
+else
+	[ "$head" = "$s_commit" ] ||
+		work+=("HEAD ${head:0:12}, not the commit last applied or exported (${s_commit:0:12})")
+	[ -z "$branch" ] || [ "$branch" = "$s_commit" ] || [ "$branch" = "$head" ] ||
+		work+=("branch pdm ${branch:0:12}, not the commit last applied or exported (${s_commit:0:12})")
+fi
+
+if [ ${#work[@]} -gt 0 ] && [ -z "$force" ]; then
+	{
+		echo "$(basename "$0"): $dir holds work that is not in patches/$proj:"
+		printf '  - %s\n' "${work[@]}"
+		echo "Commit it on branch pdm and run scripts/export-series.sh $proj $dir"
+		echo "to keep it, or run $0 -f $proj${2:+ $dir} to reset the tree to patches/$proj."
+	} >&2
+	exit 1
+fi
+if [ ${#work[@]} -eq 0 ] && [ "${s_hash:-}" = "$hash" ]; then
+	if [ "$(git -C "$dir" symbolic-ref -q HEAD || true)" != refs/heads/pdm ]; then
+		git -C "$dir" checkout -q pdm	# detached at the same commit
+	fi
 	log "$proj tree $dir is current (series $hash)"
 	exit 0
 fi
 
-log "applying $(ls "$patches"/*.patch 2>/dev/null | wc -l) patches to $dir"
+if [ ${#work[@]} -gt 0 ]; then
+	# -f: keep what is dropped within reach.
+	if [ -n "$(git -C "$dir" status --porcelain --untracked-files=no)" ]; then
+		git -C "$dir" stash push -q -m "prepare-tree.sh -f $(date -u +%FT%TZ)" &&
+			log "uncommitted changes saved: git -C $dir stash list"
+	fi
+	drop=${head:0:12}
+	[ -z "$branch" ] || [ "$branch" = "$head" ] || drop+=", branch pdm ${branch:0:12}"
+	log "dropping HEAD $drop (still in git -C $dir reflog)"
+fi
+log "applying $(find "$patches" -maxdepth 1 -name '*.patch' | wc -l) patches to $dir"
 git -C "$dir" am --abort >/dev/null 2>&1 || true
+git -C "$dir" rebase --abort >/dev/null 2>&1 || true
 # Apply in a scratch work tree of the base, then move the tree to the
 # result: only the files that differ are rewritten, so the build
 # directories stay incremental.
@@ -122,5 +194,5 @@ fi
 new=$(git -C "$wt" rev-parse HEAD)
 git -C "$dir" worktree remove --force "$wt"
 git -C "$dir" checkout -q -f -B pdm "$new"
-echo "$hash" >"$stamp"
+echo "$hash $new" >"$stamp"
 log "$proj tree ready: $dir (series $hash)"
