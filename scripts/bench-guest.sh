@@ -28,6 +28,7 @@ sleep 0.5
 pdm_out() {
 	local n=0 ns v
 	for ns in b-cli b-srv; do
+		# shellcheck disable=SC2016 # an awk program
 		v=$(ip netns exec $ns awk '$1 == "Pdm6OutPkts" { print $2 }' \
 			/proc/net/pdm6 2>/dev/null || true)
 		n=$((n + ${v:-0}))
