@@ -104,6 +104,19 @@ debian_targets() {
 			!seen[$5, $6, $7, $8]++ { print $5 "\t" $6 "\t" $7 "\t" $8 }'
 }
 
+# Whether some binary index apt is configured for is not downloaded (the
+# sources changed since the last 'apt-get update', or a fetch failed):
+# its entry's Release file, and so its origin, is then unknown.
+# shellcheck disable=SC2016
+lists_missing() {
+	local f='$(CREATED_BY) $(TARGET_OF) $(SOURCESENTRY) $(REPO_URI) $(RELEASE) $(COMPONENT)' all got
+	all=$(apt-get indextargets --no-release-info --format "$f" |
+		awk '$1 == "Packages" && $2 == "deb"' | sort -u | wc -l)
+	got=$(apt-get indextargets --format "$f" |
+		awk '$1 == "Packages" && $2 == "deb"' | sort -u | wc -l)
+	[ "$all" -gt "$got" ]
+}
+
 # The deb-src file for the targets on stdin: for each entry, its options
 # (everything but types, URIs, suites, components, architectures,
 # languages, targets, enabled) read back from its file (deb822 stanza N
@@ -234,9 +247,9 @@ plan_deb_src() {
 	[ ! -e "$ours" ] || [ -n "$mine" ] ||
 		die "$ours exists, was not written by setup.sh and holds no deb-src entry: move it away"
 	targets=$(debian_targets) || die "apt cannot read its sources"
-	if [ -z "$targets" ]; then
-		# No Release file downloaded yet: nothing says which entries
-		# are Debian's.
+	if [ -z "$targets" ] || lists_missing; then
+		# Release files missing: what they would say about their
+		# entries' origin is unknown until they are downloaded.
 		if [ -n "$dry" ]; then
 			src_action='unknown'
 			return 0
@@ -279,7 +292,7 @@ if [ -n "$dry" ]; then
 	case $src_action in
 	write) echo "would write $ours:"; echo "$src_text" ;;
 	remove) echo "would remove $ours (apt has deb-src entries of its own)" ;;
-	unknown) echo "apt has no deb-src entry; which entries are Debian's is known after 'apt-get update'" ;;
+	unknown) echo "apt has no deb-src entry; which of its entries are Debian's is known after 'apt-get update' (some of its lists are not downloaded)" ;;
 	*) echo "deb-src: nothing to do" ;;
 	esac
 	exit 0
