@@ -10,6 +10,8 @@
 #   cmd   the command (bash script) in cmd mode
 # and receives
 #   started  once the share is up (stops vm-run.sh's boot watchdog)
+#   kmsg     the kernel log as /dev/kmsg gives it, written as it comes (so
+#            what was logged before a crash or a hang is on the host)
 #   rc       exit code of the command;  dmesg  the guest's kernel log.
 # The console gets the marker '<<<VM-RUN-EXIT rc>>>' last, then the guest
 # reboots, which ends QEMU (-no-reboot).
@@ -27,6 +29,10 @@ say() { echo "vm-init: $*" >/dev/console; }
 finish() { # rc
 	local rc=$1
 	dmesg >"$meta/dmesg" 2>/dev/null
+	if [ -n "${kmsg_pid:-}" ]; then
+		sleep 0.2 # let the last records reach the share
+		kill "$kmsg_pid" 2>/dev/null
+	fi
 	echo "$rc" >"$meta/rc" 2>/dev/null
 	sync
 	# Drain the console (stty's tcsetattr waits for output), then the marker.
@@ -61,6 +67,9 @@ ln -sfn /proc/self/fd/1 /dev/stdout
 ln -sfn /proc/self/fd/2 /dev/stderr
 [ -r "$meta/env" ] || { say "no $meta/env (share not mounted?)"; finish 125; }
 : >"$meta/started" # stops vm-run.sh's boot watchdog
+# Every record of the kernel log, from boot on, straight to the host.
+cat /dev/kmsg >"$meta/kmsg" 2>/dev/null &
+kmsg_pid=$!
 # shellcheck source=/dev/null
 . "$meta/env"
 

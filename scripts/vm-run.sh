@@ -25,7 +25,9 @@ The share is mounted in the guest at the same path as on the host and the
 command gets that path as \$VM_SHARE (and VM_GUEST=1). Writable tmpfs in the
 guest: /tmp /var/tmp /run /root /var/log /mnt /dev/shm; \$PDM_CACHE and the
 working directory stay visible (read-only) even when under /tmp or /var/tmp.
-The guest's kernel log is saved to the share as .vm-run/dmesg.
+The guest's kernel log is saved to the share as .vm-run/dmesg, streamed
+there as .vm-run/kmsg while the guest runs (complete up to a crash), and
+the serial console as .vm-run/console (host side, to the last byte).
 Environment:
   VM_DMESG=1    print the guest's dmesg to stderr at the end
   VM_ACCEL=     auto (default: KVM if /dev/kvm exists and a probe boot
@@ -59,18 +61,25 @@ mode=cmd
 [ $# -gt 0 ] || mode=shell
 [ -n "$timeout_s" ] || { [ $mode = cmd ] && timeout_s=1200 || timeout_s=0; }
 [[ $timeout_s =~ ^[0-9]+$ ]] || die "bad timeout '$timeout_s'"
+pdm_lock # nobody rebuilds the kernel under a running VM
 [ -r "$kernel" ] || die "no kernel $kernel (run scripts/build-kernel.sh)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run scripts/setup.sh)"
 init=$TOP/scripts/vm-init.sh
 [[ $init != *[[:space:],]* ]] || die "path $init has blanks or commas"
 
-tmp_share='' watchdog=''
-# shellcheck disable=SC2317 # run by the EXIT trap
+tmp_share='' watchdog='' meta=''
+# shellcheck disable=SC2317 # run by the traps
 cleanup() {
 	[ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null || true
+	# QEMU runs under timeout(1), in a process group of its own that a
+	# Ctrl-C on the terminal does not reach: stop it here.
+	if [ -n "$meta" ] && [ -s "$meta/qemu.pid" ]; then
+		kill "$(cat "$meta/qemu.pid")" 2>/dev/null || true
+	fi
 	[ -z "$tmp_share" ] || rm -rf "$tmp_share"
 }
 trap cleanup EXIT
+trap 'log "interrupted: stopping the VM"; exit 130' INT TERM HUP
 if [ -n "$share" ]; then
 	mkdir -p "$share" || die "cannot create $share"
 	share=$(cd "$share" && pwd)
@@ -173,19 +182,26 @@ if [ $mode = shell ]; then
 	qrc=$?
 else
 	# Strip the console's CRs, drop the exit marker and what follows it.
-	"${to[@]}" "${qemu[@]}" -chardev stdio,id=con,signal=on -serial chardev:con </dev/null |
-		awk -v out="$meta/rc.console" '
+	# In the background, so that 'wait' lets the INT/TERM trap run at once.
+	{
+		"${to[@]}" "${qemu[@]}" -chardev stdio,id=con,signal=on \
+			-serial chardev:con </dev/null
+		{ echo $? >"$meta/qemu.rc"; } 2>/dev/null
+	} |
+		awk -v out="$meta/rc.console" -v con="$meta/console" '
+		{ sub(/\r$/, ""); print > con; fflush(con) }
 		done { next }
-		{ sub(/\r$/, "") }
 		match($0, /<<<VM-RUN-EXIT [0-9]+>>>/) {
 			if (RSTART > 1) print substr($0, 1, RSTART - 1)
 			print substr($0, RSTART + 15, RLENGTH - 18) > out
 			done = 1; fflush(); next
 		}
-		{ print; fflush() }'
-	qrc=${PIPESTATUS[0]}
+		{ print; fflush() }' &
+	wait $!
+	qrc=$(cat "$meta/qemu.rc" 2>/dev/null || echo 125)
 fi
 set -e
+rm -f "$meta/qemu.pid"
 touch "$meta/done"
 kill "$watchdog" 2>/dev/null || true
 wait "$watchdog" 2>/dev/null || true
