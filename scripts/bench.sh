@@ -38,7 +38,10 @@ pdm_lock
 
 "$TOP/scripts/setup.sh" >/dev/null
 "$TOP/scripts/prepare-tree.sh" linux
-patched=$("$TOP/scripts/build-kernel.sh")
+# Both kernels without the test kernel's debug options (lockdep & co. would
+# be measured instead of PDM), with what the selftest needs from a kernel.
+needs=$PDM_CACHE/linux/tools/testing/selftests/net/pdm/config
+patched=$("$TOP/scripts/build-kernel.sh" -o "$PDM_CACHE/build-x86_64-bench" -f "$needs")
 
 # The base is the tree's pdm-base commit, in its own work tree and build
 # directory so that neither build disturbs the other.
@@ -50,7 +53,7 @@ if [ "$(git -C "$bsrc" rev-parse HEAD 2>/dev/null)" != "$want" ]; then
 	git clone -q --no-checkout "$PDM_CACHE/linux" "$bsrc"
 	git -C "$bsrc" checkout -q --detach "$want"
 fi
-base=$("$TOP/scripts/build-kernel.sh" -s "$bsrc" -o "$PDM_CACHE/build-x86_64-base")
+base=$("$TOP/scripts/build-kernel.sh" -s "$bsrc" -o "$PDM_CACHE/build-x86_64-base" -f "$needs")
 
 res=$(mktemp)
 trap 'rm -f "$res"' EXIT
