@@ -1,35 +1,55 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the patched kernel for UML and run the PDM KUnit suite, with the
-# .kunitconfig the series adds in net/ipv6/. Incremental: the build
-# directory is kept between runs.
+# .kunitconfig the series adds in net/ipv6/ and, on top of it, KASAN,
+# lockdep and the other checks of scripts/config/kunit-debug.config.
+# Incremental: the build directory is kept between runs. The result is
+# flat KTAP (scripts/ktap.py kunit) from kunit.py's --json output and the
+# suite's plan in the kernel log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+SUITE=ipv6-pdm
+
 usage() {
 	cat <<USAGE
-usage: $0 [-s SRC] [-o BUILD_DIR]
+usage: $0 [-h] [-s SRC] [-o BUILD_DIR] [-K KTAP]
   SRC        patched kernel tree (default \$PDM_CACHE/linux, prepared)
   BUILD_DIR  UML build directory (default \$PDM_CACHE/build-uml)
-Prints kunit.py's parsed results; exit status is kunit.py's.
+  KTAP       where to write the flat KTAP result (default
+             \$PDM_CACHE/logs/kunit.ktap)
+Exit status: 0 when every case of the $SUITE suite passed (or skipped)
+and the kernel printed no report, 1 otherwise.
 USAGE
 }
-src= out=$PDM_CACHE/build-uml
-while getopts s:o:h o; do
+src='' out=$PDM_CACHE/build-uml ktap=$PDM_CACHE/logs/kunit.ktap
+while getopts hs:o:K: o; do
 	case $o in
 	s) src=$OPTARG ;;
 	o) out=$OPTARG ;;
+	K) ktap=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
+pdm_lock
 if [ -z "$src" ]; then
 	"$TOP/scripts/prepare-tree.sh" linux
 	src=$PDM_CACHE/linux
 fi
+mkdir -p "$(dirname "$ktap")" "$out"
+out=$(cd "$out" && pwd)
+json=$out/results.json
+rm -f "$ktap" "$json" "$out/test.log"
 cc=()
 command -v ccache >/dev/null && cc=(--make_options "CC=ccache gcc")
-cd "$src"
-exec python3 tools/testing/kunit/kunit.py run \
-	--kunitconfig=net/ipv6/.kunitconfig --build_dir="$out" \
-	--jobs="$(nproc)" --timeout=300 "${cc[@]}"
+rc=0
+(cd "$src" && python3 tools/testing/kunit/kunit.py run \
+	--kunitconfig=net/ipv6/.kunitconfig \
+	--kunitconfig="$TOP/scripts/config/kunit-debug.config" \
+	--build_dir="$out" --jobs="$(nproc)" --timeout=600 \
+	--json="$json" "${cc[@]}") || rc=$?
+log "kunit.py exit $rc; results in $ktap"
+"$TOP/scripts/ktap.py" kunit "$json" "$out/test.log" "$SUITE" -o "$ktap" ||
+	exit 1
+exit $((rc != 0))
