@@ -15,6 +15,8 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
+KUNIT_DEFINE_ACTION_WRAPPER(pdm_test_kfree_skb, kfree_skb, struct sk_buff *);
+
 struct pdm_delta_case {
 	const char *name;
 	u64 asec;	/* delta in attoseconds, if it fits */
@@ -141,11 +143,14 @@ static void pdm_test_parse_fields(struct kunit *test)
 			PDM_BADTYPE);
 }
 
-/* A destination options header obeys the padding rules of ip6_parse_tlv. */
-static void pdm_expect_valid_doh(struct kunit *test, const u8 *h,
-				 unsigned int len)
+/*
+ * A destination options header obeys the padding rules of ip6_parse_tlv()
+ * and has at most one PDM option. Returns the offset of that option, or 0.
+ */
+static unsigned int pdm_expect_valid_doh(struct kunit *test, const u8 *h,
+					 unsigned int len)
 {
-	unsigned int off = 2, pad = 0, i;
+	unsigned int off = 2, pad = 0, pdm_off = 0, i;
 
 	KUNIT_ASSERT_EQ(test, len % 8, 0);
 	KUNIT_ASSERT_EQ(test, (h[1] + 1) * 8, len);
@@ -165,9 +170,16 @@ static void pdm_expect_valid_doh(struct kunit *test, const u8 *h,
 				KUNIT_EXPECT_EQ(test, h[off + 2 + i], 0);
 		} else {
 			pad = 0;
+			if (h[off] == IPV6_TLV_PDM) {
+				KUNIT_EXPECT_EQ_MSG(test, pdm_off, 0,
+						    "second PDM option at %u",
+						    off);
+				pdm_off = off;
+			}
 		}
 		off += 2 + h[off + 1];
 	}
+	return pdm_off;
 }
 
 /*
@@ -216,7 +228,7 @@ static void pdm_test_exchange(struct kunit *test)
 	pdm_flow_tx(fa, ta + 20150000 + 30000, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
 	KUNIT_EXPECT_MEMEQ(test, buf, a2, sizeof(a2));
-	pdm_expect_valid_doh(test, buf, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, pdm_expect_valid_doh(test, buf, sizeof(buf)), 2);
 
 	/*
 	 * What an observer derives: RTT = DeltaTLS(a2) - DeltaTLR(b1), in
@@ -279,7 +291,7 @@ static void pdm_test_merge(struct kunit *test)
 	const struct pdm_merge_case *c = test->param_value;
 	const struct ipv6_opt_hdr *dst1 = (const void *)c->dst1;
 	struct pdm_info pi = { .version = 1, .psntp = 0x4242 }, rx;
-	unsigned int len = pdm_doh_len(dst1);
+	unsigned int len = pdm_doh_len(dst1), off;
 	u8 buf[32];
 
 	KUNIT_ASSERT_EQ(test, len, c->len);
@@ -289,8 +301,9 @@ static void pdm_test_merge(struct kunit *test)
 	memset(buf, 0xff, sizeof(buf));
 	pdm_doh_build(buf, len, dst1, IPPROTO_UDP, &pi);
 	KUNIT_EXPECT_EQ(test, buf[0], IPPROTO_UDP);
-	pdm_expect_valid_doh(test, buf, len);
-	KUNIT_EXPECT_EQ(test, c->pdm_off % 2, 0);
+	off = pdm_expect_valid_doh(test, buf, len);
+	KUNIT_EXPECT_EQ(test, off, c->pdm_off);
+	KUNIT_EXPECT_EQ(test, off % 2, 0);
 	KUNIT_ASSERT_EQ(test, pdm_parse(buf + c->pdm_off, len - c->pdm_off,
 					&rx), PDM_OK);
 	KUNIT_EXPECT_EQ(test, rx.psntp, 0x4242);
@@ -314,6 +327,8 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	/* B receives UDP 1000 -> 2000 from A, behind a PDM header. */
 	skb = alloc_skb(128, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kfree_skb,
+							skb), 0);
 	skb_reset_network_header(skb);
 	ip6h = skb_put_zero(skb, sizeof(*ip6h));
 	ip6h->version = 6;
@@ -327,7 +342,7 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	uh = skb_put_zero(skb, sizeof(*uh));
 	uh->source = htons(1000);
 	uh->dest = htons(2000);
-	KUNIT_EXPECT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
 
 	/* B answers from 2000 to 1000. */
 	memset(&fl6, 0, sizeof(fl6));
@@ -342,14 +357,12 @@ static void pdm_test_key_symmetry(struct kunit *test)
 
 	/* ICMPv6 has no ports: its type and code must not enter the key. */
 	doh[0] = IPPROTO_ICMPV6;
-	KUNIT_EXPECT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
 	fl6.flowi6_proto = IPPROTO_ICMPV6;
 	fl6.fl6_icmp_type = ICMPV6_ECHO_REPLY;
 	pdm_flow_key_xmit(&ktx, &fl6);
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 0);
-
-	kfree_skb(skb);
 }
 
 /* The first fragment accounts the PDM that every fragment repeats. */
@@ -366,6 +379,8 @@ static void pdm_test_key_fragments(struct kunit *test)
 
 	skb = alloc_skb(128, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kfree_skb,
+							skb), 0);
 	skb_reset_network_header(skb);
 	ip6h = skb_put_zero(skb, sizeof(*ip6h));
 	ip6h->version = 6;
@@ -385,7 +400,7 @@ static void pdm_test_key_fragments(struct kunit *test)
 
 	pdm_flow_key_init(&kwant, &b, &a, IPPROTO_UDP, htons(2000),
 			  htons(1000));
-	KUNIT_EXPECT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
 	KUNIT_EXPECT_MEMEQ(test, &krx, &kwant, sizeof(krx));
 
 	/* A later fragment: no ports, and its PDM was accounted already. */
@@ -400,17 +415,32 @@ static void pdm_test_key_fragments(struct kunit *test)
 	doh[0] = NEXTHDR_FRAGMENT;
 	skb_trim(skb, skb_transport_offset(skb) + 16 + 4);
 	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
+}
 
-	kfree_skb(skb);
+static void pdm_test_free_mib(void *arg)
+{
+	struct pdm_net *pn = arg;
+
+	free_percpu(pn->mib);
+}
+
+static void pdm_test_destroy_flows(void *arg)
+{
+	struct pdm_net *pn = arg;
+
+	/* Also stops the expiry work: it must not outlive the test. */
+	pdm_flows_destroy(pn);
+	/* Flows expired by the test are freed after a grace period. */
+	rcu_barrier();
 }
 
 static void pdm_test_table_bound(struct kunit *test)
 {
-	struct pdm_flow *f, *flows[20];
+	struct pdm_flow *again[20], *flows[20];
 	struct pdm_flow_key key;
 	struct in6_addr a = {}, b = {};
 	struct pdm_net *pn;
-	int i, n = 0, cpu;
+	int i, cpu;
 	u64 full = 0;
 
 	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
@@ -420,24 +450,35 @@ static void pdm_test_table_bound(struct kunit *test)
 	pn->flow_timeout = 60;
 	pn->mib = alloc_percpu(struct pdm_mib);
 	KUNIT_ASSERT_TRUE(test, !!pn->mib);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_free_mib,
+							pn), 0);
 	KUNIT_ASSERT_EQ(test, pdm_flows_init(pn), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_destroy_flows,
+							pn), 0);
 
+	/* Twice each key: the first 8 get a flow, then the same flow again. */
 	rcu_read_lock();
 	for (i = 0; i < ARRAY_SIZE(flows); i++) {
 		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
 		flows[i] = pdm_flow_get(pn, &key);
-		n += !!flows[i];
 	}
-	KUNIT_EXPECT_EQ(test, n, 8);
+	for (i = 0; i < ARRAY_SIZE(flows); i++) {
+		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
+		again[i] = pdm_flow_get(pn, &key);
+	}
+	rcu_read_unlock();
+
+	for (i = 0; i < ARRAY_SIZE(flows); i++) {
+		if (i < 8)
+			KUNIT_ASSERT_NOT_NULL_MSG(test, flows[i], "flow %d", i);
+		else
+			KUNIT_EXPECT_NULL_MSG(test, flows[i], "flow %d", i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, again[i], flows[i], "flow %d", i);
+	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 8);
 	/* Creating a flow queues its expiry. */
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pn->gc_work));
-	for (i = 0; i < ARRAY_SIZE(flows); i++) {
-		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
-		f = pdm_flow_get(pn, &key);
-		KUNIT_EXPECT_PTR_EQ(test, f, flows[i]);
-	}
-	rcu_read_unlock();
 	for_each_possible_cpu(cpu)
 		full += per_cpu_ptr(pn->mib, cpu)->mibs[PDM_MIB_FLOWSFULL];
 	KUNIT_EXPECT_EQ(test, full, 2 * (ARRAY_SIZE(flows) - 8));
@@ -449,10 +490,6 @@ static void pdm_test_table_bound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 5);
 	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, true), 5);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 0);
-
-	pdm_flows_destroy(pn);
-	rcu_barrier();
-	free_percpu(pn->mib);
 }
 
 static struct kunit_case pdm_test_cases[] = {

@@ -19,6 +19,9 @@
  *   info    TCP flags (tcpdump style, e.g. "S.", "P."), ICMPv6 type, or "-"
  *   plen    IPv6 Payload Length field
  *   l4len   upper-layer data length: TCP/UDP payload, whole ICMPv6 message
+ *           (of this fragment only, in a first fragment)
+ *   frag    "-" without a Fragment header, else id:offset:M, the
+ *           Identification, the Fragment Offset in octets and the M flag
  *   ndoh    number of Destination Options headers in the chain
  *   dohlen  length in octets of the last Destination Options header, or 0
  *   dohok   TLV and padding rules of every DOH: 1 valid, 0 invalid,
@@ -111,6 +114,11 @@ struct pkt_info {
 	__u16 dport;
 	char info[16];
 	long l4len;
+	/* fragment header */
+	bool frag;
+	__u32 frag_id;
+	__u16 frag_off;
+	bool frag_more;
 	/* destination options */
 	int ndoh;
 	bool doh_trunc;
@@ -134,6 +142,11 @@ static __u32 rd32(const struct pcap_file *pf, __u32 v)
 static __u16 get16(const __u8 *p)
 {
 	return (__u16)(p[0] << 8 | p[1]);
+}
+
+static __u32 get32(const __u8 *p)
+{
+	return (__u32)get16(p) << 16 | get16(p + 2);
 }
 
 static void opts_append(struct pkt_info *pi, const __u8 *opt, size_t len)
@@ -316,8 +329,12 @@ static void parse_ipv6(const __u8 *ip, size_t caplen, struct pkt_info *pi)
 			if (off + 8 > caplen)
 				return;
 			nh = ip[off];
+			pi->frag = true;
+			pi->frag_off = get16(ip + off + 2) & 0xfff8;
+			pi->frag_more = get16(ip + off + 2) & 1;
+			pi->frag_id = get32(ip + off + 4);
 			/* later fragments carry no upper-layer header */
-			if (get16(ip + off + 2) & 0xfff8)
+			if (pi->frag_off)
 				return;
 			off += 8;
 			break;
@@ -360,6 +377,10 @@ static void print_pkt(unsigned long n, __u32 sec, __u32 nsec,
 	printf("%s %u ", pi->info[0] ? pi->info : "-", get16(ip + 4));
 	if (pi->l4_known && pi->l4len >= 0)
 		printf("%ld ", pi->l4len);
+	else
+		printf("- ");
+	if (pi->frag)
+		printf("%u:%u:%d ", pi->frag_id, pi->frag_off, pi->frag_more);
 	else
 		printf("- ");
 
@@ -492,7 +513,7 @@ static void print_header(void)
 {
 	static const char * const fields[] = {
 		"n", "ts", "wirelen", "src", "dst", "proto", "sport", "dport",
-		"info", "plen", "l4len", "ndoh", "dohlen", "dohok", "pdm",
+		"info", "plen", "l4len", "frag", "ndoh", "dohlen", "dohok", "pdm",
 		"pdmoff", "sdtlr", "sdtls", "psntp", "psnlr", "dtlr", "dtls",
 		"opts", "doh",
 	};

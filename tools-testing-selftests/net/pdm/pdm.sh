@@ -1,0 +1,2134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests for the IPv6 Performance and Diagnostic Metrics destination option
+# (PDM, RFC 8250) added by the kernel to locally originated packets.
+#
+# Topology: two network namespaces joined by a veth pair.
+#
+#   NS_A veth0 2001:db8::1/64  <---->  2001:db8::2/64 veth0 NS_B
+#
+# Traffic is captured with tcpdump and decoded with pdm_parser, which prints
+# one line per IPv6 packet (see the comment at the top of pdm_parser.c for the
+# fields). The checks are awk programs over that output that address fields by
+# name. Per-netns PDM counters are read from /proc/net/pdm6.
+#
+# Output is KTAP: the plan is printed before the first case runs, each case
+# reports a fixed number of results (CASE_RESULTS below) whatever happens, and
+# the details of a failure are "#" lines before its result.
+#
+# Cases:
+#   sysctl     sysctl defaults, ranges, per-netns scope; /proc/net/pdm6 layout
+#   traffic    UDP, ICMPv6 echo, TCP and raw socket packets in both directions
+#              carry one PDM option in a 16-octet DOH; ND, MLD, ICMPv6 errors
+#              and multicast carry none; counters match the capture
+#   psn        PSNTP grows by exactly 1 per packet in each flow direction and
+#              starts at a random value in each new flow
+#   psnlr      PSNLR echoes the PSNTP of the last packet received on the flow;
+#              deltas and scales are 0 until there is something to measure;
+#              deltas are attoseconds with a normalized 16-bit mantissa
+#   rtt        round-trip time from PDM fields with netem delay on one side
+#   disabled   enabled=0 flushes flows, adds no header and moves no counter;
+#              a TCP connection established while disabled never gets PDM
+#   merge      PDM is merged into a socket's own IPV6_DSTOPTS header; a
+#              socket's own PDM option is sent unchanged
+#   badlen     PDM options with a wrong length are skipped and counted, the
+#              datagram is still delivered, the sender adds no second PDM
+#   flows      the flow table never grows beyond max_flows; idle flows expire
+#   bulk       TCP bulk transfer: no packet above the MTU, full-sized segments
+#              use exactly the MTU, unique PSNTP, no retransmission burst
+#   frag       a UDP datagram larger than the MTU: every fragment repeats its
+#              PDM option, the receiver accounts it once, from the first
+#              fragment, and the datagram is delivered
+#   tshark     tshark decodes the same PDM values as pdm_parser (skipped when
+#              tshark is not installed)
+#
+# Needs root, ip, tc, tcpdump, python3, ping, nstat and pdm_parser; tshark and
+# mergecap are optional.
+
+# awk programs are single-quoted on purpose
+# shellcheck disable=SC2016
+
+SCRIPT_DIR=$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")
+# shellcheck source=../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
+# shellcheck source=../../kselftest/ktap_helpers.sh
+source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
+
+ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen flows bulk frag tshark"
+TESTS=$ALL_TESTS
+
+# The results each case reports, in order. Every case reports all of them on
+# every path, so the plan is known before any case runs.
+declare -A CASE_RESULTS
+
+# Usage: plan_case <case> <description>...
+plan_case()
+{
+	local name=$1
+	local IFS='|'
+
+	shift
+	CASE_RESULTS[$name]="$*"
+}
+
+plan_case sysctl "defaults" "accepted and rejected values" \
+	"per network namespace" "/proc/net/pdm6 of a new namespace"
+plan_case traffic "PDM on UDP, ICMPv6 echo, TCP and raw, both directions" \
+	"no PDM on ND, MLD, ICMPv6 errors and multicast" \
+	"counters match the capture"
+plan_case psn "PSNTP increases by 1 per packet in each flow" \
+	"PSNTP of new flows starts at random values"
+plan_case psnlr \
+	"PSNLR echoes the last PSNTP received, zero deltas until known" \
+	"deltas in attoseconds with a normalized mantissa"
+plan_case rtt "round trip from DeltaTLS(a2) - DeltaTLR(b1) with netem delay"
+plan_case disabled \
+	"enabled=0 flushes flows, adds no header, moves no counter" \
+	"TCP connected while disabled gets no PDM after enabling"
+plan_case merge "PDM merged into the socket's IPV6_DSTOPTS header" \
+	"socket's own PDM option sent unchanged, no second PDM"
+plan_case badlen "wrong-length PDM counted, datagram delivered" \
+	"sender adds no PDM next to a malformed one"
+plan_case flows "flow table bounded by max_flows" "idle flows expire"
+plan_case bulk "no packet above the MTU, full-sized segments" \
+	"unique PSNTP in each direction" "retransmissions below the limit"
+plan_case frag "datagrams larger than the MTU delivered" \
+	"every fragment repeats the datagram's PDM option" \
+	"PDM accounted once per datagram" \
+	"first fragment's PDM accounted when a later one arrives first"
+plan_case tshark "tshark decodes the same PDM fields as pdm_parser"
+
+VERBOSE=0
+PAUSE_ON_FAIL=no
+KEEP_FILES=no
+
+ADDR_A=2001:db8::1
+ADDR_B=2001:db8::2
+MTU=1500
+SNAPLEN=192
+UDP_PORT=7777
+TCP_PORT=7778
+CLOSED_PORT=7779
+RAW_PROTO=253			# RFC 3692 experimentation protocol number
+MCAST_GROUP=ff02::114		# joined to make the kernel send MLD reports
+
+NETEM_DELAY_MS=20
+# Upper RTT tolerance: kernel path latency in a slow emulated VM (QEMU TCG).
+RTT_TOLERANCE_MS=15
+
+# New flows whose first PSNTP is checked for randomness.
+RANDOM_FLOWS=256
+
+FLOOD_SOCKETS=256
+FLOOD_MAX_FLOWS=64
+EXPIRE_TIMEOUT_S=1
+EXPIRE_WAIT_S=20
+# Idle timeout of the flows of the other tests: none may expire mid-test,
+# however slow the kernel (debug builds under emulation take minutes).
+FLOW_TIMEOUT_S=3600
+# Most seconds a helper may take to start or a peer to answer. Generous for
+# the same reason; a passing run never waits that long.
+WAIT_S=60
+
+BULK_BYTES=$((5 * 1024 * 1024))
+# TcpRetransSegs may be at most 1% of TcpOutSegs during the bulk transfer.
+RETRANS_MAX_PCT=1
+
+# Fragmented datagrams: 3 fragments each over a 1500-octet MTU.
+FRAG_DGRAMS=3
+FRAG_SIZE=3000
+# One datagram cut in two by hand: 1232 + 776 octets of UDP.
+FRAG_PAIR_SIZE=2000
+FRAG_PAIR_SPORT=40001
+FRAG_PAIR_PSN_FIRST=4369	# 0x1111
+FRAG_PAIR_PSN_LATER=8738	# 0x2222
+
+PDM_COUNTERS="Pdm6Flows Pdm6OutPkts Pdm6InPkts Pdm6InBadLen Pdm6FlowsCreated
+	      Pdm6FlowsExpired Pdm6FlowsFull"
+
+PARSER="$SCRIPT_DIR/pdm_parser"
+TMP_DIR=""
+NS_A=""
+NS_B=""
+declare -A CAP_PIDS
+BG_PIDS=()
+
+# Current case, its planned results, how many it reported; current check.
+CASE=""
+CASE_DESCS=()
+CASE_DONE=0
+CK_FAIL=0
+CK_SKIP=""
+
+################################################################################
+# Results
+
+usage()
+{
+	cat <<EOF
+usage: ${0##*/} OPTS
+
+	-t <test>   Test(s) to run (default: all)
+		    (options: $ALL_TESTS)
+	-p          Pause on fail
+	-k          Keep captures and parser output (directory is printed)
+	-v          Verbose mode (print all the output of a failed check)
+EOF
+}
+
+# Usage: diag <text>: print <text> as KTAP diagnostic lines.
+diag()
+{
+	local line
+
+	[ -n "$*" ] || return 0
+	while IFS= read -r line; do
+		printf '# %s\n' "$line"
+	done <<< "$*"
+}
+
+# ktap_test_skip() prints no reason.
+ktap_test_skip_reason()
+{
+	__ktap_test ok "$1" "SKIP $2"
+	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
+}
+
+# Start a check: one result line.
+ck_begin()
+{
+	CK_FAIL=0
+	CK_SKIP=""
+}
+
+# Usage: ck_err <rc> <message>: the current check fails if <rc> is not 0.
+ck_err()
+{
+	[ "$1" -eq 0 ] && return 0
+	diag "$2"
+	CK_FAIL=1
+	return 0
+}
+
+# Usage: ck_out <rc> <output> <message>: like ck_err, and prints the output
+# of the failed command (its first 20 lines, all of them with -v).
+ck_out()
+{
+	local rc=$1
+	local out=$2
+	local msg=$3
+
+	[ "$rc" -eq 0 ] && return 0
+	ck_err "$rc" "$msg"
+	if [ "$VERBOSE" -gt 0 ]; then
+		diag "$out"
+	else
+		diag "$(printf '%s\n' "$out" | head -n 20)"
+	fi
+	return 0
+}
+
+# Usage: ck_skip <reason>: skip the current check. A failure reported before
+# or after it in the same check still fails it.
+ck_skip()
+{
+	[ -n "$CK_SKIP" ] || CK_SKIP=$1
+}
+
+# Print the result of the current check as the next result of the case.
+ck_report()
+{
+	local desc="$CASE: ${CASE_DESCS[CASE_DONE]}"
+
+	if [ "$CK_FAIL" -ne 0 ]; then
+		[ -z "$CK_SKIP" ] || diag "(would have been skipped: $CK_SKIP)"
+		ktap_test_fail "$desc"
+		pause_on_fail
+	elif [ -n "$CK_SKIP" ]; then
+		ktap_test_skip_reason "$desc" "$CK_SKIP"
+	else
+		ktap_test_pass "$desc"
+	fi
+	CASE_DONE=$((CASE_DONE + 1))
+	ck_begin
+}
+
+# Usage: ck_end <description>: report the current check, which must be the
+# next result planned for the case in CASE_RESULTS.
+ck_end()
+{
+	if [ "$CASE_DONE" -ge "${#CASE_DESCS[@]}" ]; then
+		ktap_exit_fail_msg "case $CASE reports more results than planned: $1"
+	fi
+	if [ "$1" != "${CASE_DESCS[CASE_DONE]}" ]; then
+		diag "BUG: '$1' reported for '${CASE_DESCS[CASE_DONE]}'"
+		CK_FAIL=1
+	fi
+	ck_report
+}
+
+# Usage: case_abort <reason>: fail every result the case has not reported.
+case_abort()
+{
+	while [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; do
+		diag "not run: $1"
+		CK_FAIL=1
+		ck_report
+	done
+}
+
+# Usage: case_run <name>: run a case; it reports all its planned results.
+case_run()
+{
+	CASE=$1
+	IFS='|' read -r -a CASE_DESCS <<< "${CASE_RESULTS[$CASE]}"
+	CASE_DONE=0
+	ck_begin
+
+	# At KERN_NOTICE: in the log, but not on a console that only shows
+	# warnings, where it could land in the middle of a result line.
+	if [ -w /dev/kmsg ]; then
+		{ echo "<5>pdm.sh: case $CASE" > /dev/kmsg; } 2>/dev/null
+	fi
+	printf '# case: %s\n' "$CASE"
+
+	case $CASE in
+	sysctl)		pdm_sysctl_test;;
+	traffic)	pdm_traffic_test;;
+	psn)		pdm_psn_test;;
+	psnlr)		pdm_psnlr_test;;
+	rtt)		pdm_rtt_test;;
+	disabled)	pdm_disabled_test;;
+	merge)		pdm_merge_test;;
+	badlen)		pdm_badlen_test;;
+	flows)		pdm_flows_test;;
+	bulk)		pdm_bulk_test;;
+	frag)		pdm_frag_test;;
+	tshark)		pdm_tshark_test;;
+	esac
+	cleanup_topo
+	if [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; then
+		case_abort "BUG: case $CASE returned without reporting this"
+	fi
+}
+
+################################################################################
+# Utilities
+
+# Usage: pdm_counter <ns> <name>
+pdm_counter()
+{
+	ip netns exec "$1" awk -v name="$2" \
+		'$1 == name { print $2; found = 1 } END { exit !found }' \
+		/proc/net/pdm6 2>/dev/null
+}
+
+# Usage: pdm_sysctl <ns> <name> <value>
+pdm_sysctl()
+{
+	ip netns exec "$1" sysctl -qw "net.ipv6.pdm.$2=$3" 2>/dev/null
+}
+
+pdm_sysctl_get()
+{
+	ip netns exec "$1" sysctl -n "net.ipv6.pdm.$2" 2>/dev/null
+}
+
+# Usage: counters_save <ns> <name>: keep the counters of <ns> as <name>;
+# fails unless /proc/net/pdm6 has every counter, as a number.
+counters_save()
+{
+	local file="$TMP_DIR/$2.counters"
+
+	ip netns exec "$1" cat /proc/net/pdm6 > "$file" 2>/dev/null || return 1
+	awk -v names="$PDM_COUNTERS" '
+		BEGIN { n = split(names, want) }
+		NF == 2 && $2 ~ /^[0-9]+$/ { seen[$1] = 1 }
+		END {
+			for (i = 1; i <= n; i++)
+				if (!(want[i] in seen))
+					exit 1
+		}' "$file"
+}
+
+# Usage: counters_get <name> <counter>: a counter kept by counters_save
+counters_get()
+{
+	awk -v c="$2" '$1 == c { print $2; found = 1 } END { exit !found }' \
+		"$TMP_DIR/$1.counters"
+}
+
+# Usage: counters_delta <ns> <name> <counter>: how much <counter> of <ns>
+# grew since counters_save <ns> <name>
+counters_delta()
+{
+	local before now
+
+	before=$(counters_get "$2" "$3") || return 1
+	now=$(pdm_counter "$1" "$3") || return 1
+	echo $((now - before))
+}
+
+# Usage: ck_counters <ns> <name> <what> <counter>=<delta>...: fail the check
+# unless each counter of <ns> grew by <delta> since counters_save <ns> <name>.
+ck_counters()
+{
+	local ns=$1
+	local name=$2
+	local what=$3
+	local c d
+
+	shift 3
+	for c in "$@"; do
+		d=$(counters_delta "$ns" "$name" "${c%=*}")
+		[ "$d" = "${c#*=}" ]
+		ck_err $? "$what: ${c%=*} moved by '$d', expected ${c#*=}"
+	done
+}
+
+################################################################################
+# Topology
+
+# Usage: setup [1|0|none]: two namespaces joined by veth, PDM enabled (1,
+# default), disabled (0) or left as a new namespace has it (none).
+setup()
+{
+	local enable=${1:-1}
+	local ns
+
+	if ! setup_ns NS_A NS_B > "$TMP_DIR/setup_ns.log" 2>&1; then
+		diag "$(cat "$TMP_DIR/setup_ns.log")"
+		return 1
+	fi
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 &&
+			ip netns exec "$ns" sysctl -qw \
+				net.ipv6.conf.default.accept_dad=0 || return 1
+	done
+
+	ip -n "$NS_A" link add veth0 mtu "$MTU" type veth \
+		peer name veth0 mtu "$MTU" netns "$NS_B" || return 1
+	ip -n "$NS_A" addr add "$ADDR_A/64" dev veth0 nodad || return 1
+	ip -n "$NS_B" addr add "$ADDR_B/64" dev veth0 nodad || return 1
+	ip -n "$NS_A" link set veth0 up || return 1
+	ip -n "$NS_B" link set veth0 up || return 1
+
+	[ "$enable" = none ] && return 0
+	for ns in "$NS_A" "$NS_B"; do
+		pdm_sysctl "$ns" enabled "$enable" || return 1
+		[ "$enable" = 1 ] || continue
+		pdm_sysctl "$ns" flow_timeout "$FLOW_TIMEOUT_S" || return 1
+	done
+}
+
+# Usage: case_setup [1|0|none]: setup for a case; if it fails, the case
+# fails all its results and 1 is returned.
+case_setup()
+{
+	setup "$@" 2> "$TMP_DIR/setup.err" && return 0
+	diag "$(cat "$TMP_DIR/setup.err")"
+	case_abort "topology setup failed"
+	return 1
+}
+
+cleanup_topo()
+{
+	local pid
+
+	for pid in "${CAP_PIDS[@]}" "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	CAP_PIDS=()
+	BG_PIDS=()
+	cleanup_ns "$NS_A" "$NS_B" >/dev/null 2>&1
+	NS_A=""
+	NS_B=""
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup()
+{
+	cleanup_topo
+	cleanup_all_ns >/dev/null 2>&1
+	if [ -n "$TMP_DIR" ]; then
+		if [ "$KEEP_FILES" = yes ]; then
+			diag "Captures and parser output kept in $TMP_DIR"
+		else
+			rm -rf "$TMP_DIR"
+		fi
+	fi
+}
+
+################################################################################
+# Traffic helpers (python3)
+
+write_py_helper()
+{
+	cat > "$TMP_DIR/pdm_helper.py" <<'EOF'
+# Traffic generators. Servers create the file named by $PDM_READY once their
+# socket is bound.
+import os
+import socket
+import struct
+import sys
+import time
+
+TIMEOUT = float(os.environ.get("PDM_TIMEOUT", "60"))
+IPV6_DSTOPTS = 59
+NEXTHDR_FRAGMENT = 44
+NEXTHDR_DEST = 60
+
+
+def ready():
+    path = os.environ.get("PDM_READY")
+    if path:
+        open(path, "w").close()
+
+
+def wait_file(path):
+    deadline = time.monotonic() + TIMEOUT
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            sys.exit("timeout waiting for " + path)
+        time.sleep(0.05)
+
+
+def udp_server(port, count, mode):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::", int(port)))
+    s.settimeout(TIMEOUT)
+    ready()
+    for _ in range(int(count)):
+        data, peer = s.recvfrom(65535)
+        print(data.decode(errors="replace"), flush=True)
+        if mode == "echo":
+            s.sendto(data, peer)
+
+
+def udp_client(dst, port, count, mode, *dstopts):
+    # One socket, so one flow, per IPV6_DSTOPTS value ("-": none).
+    for v, opts in enumerate(dstopts):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.settimeout(TIMEOUT)
+        if opts != "-":
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_DSTOPTS,
+                         bytes.fromhex(opts))
+        s.connect((dst, int(port)))
+        for i in range(int(count)):
+            msg = ("pdm-%d-%d" % (v, i)).encode()
+            s.send(msg)
+            if mode == "echo" and s.recv(65535) != msg:
+                sys.exit("bad echo")
+        s.close()
+
+
+def udp_big(dst, port, count, size):
+    # Datagrams of size octets, echoed one by one, from one socket.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.connect((dst, int(port)))
+    for i in range(int(count)):
+        msg = ("pdm-big-%d-" % i).encode().ljust(int(size), b"x")
+        s.send(msg)
+        if s.recv(65535) != msg:
+            sys.exit("bad echo of datagram %d" % i)
+
+
+def tcp_server(port, mode):
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("::", int(port)))
+    ls.listen(1)
+    ls.settimeout(TIMEOUT)
+    ready()
+    c, _ = ls.accept()
+    c.settimeout(TIMEOUT)
+    total = 0
+    while True:
+        data = c.recv(65536)
+        if not data:
+            break
+        total += len(data)
+        if mode == "echo":
+            c.sendall(data)
+    if mode == "sink":
+        c.sendall(str(total).encode())
+    c.close()
+
+
+def tcp_exchange(s, nbytes):
+    data = bytes(i & 0xff for i in range(nbytes))
+    s.sendall(data)
+    got = b""
+    while len(got) < nbytes:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    if got != data:
+        sys.exit("bad TCP echo")
+
+
+def tcp_client(dst, port, nbytes, mode, pause_dir=None):
+    s = socket.create_connection((dst, int(port)), timeout=TIMEOUT)
+    nbytes = int(nbytes)
+    if mode == "sink":
+        s.sendall(b"\0" * nbytes)
+        s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while True:
+            chunk = s.recv(64)
+            if not chunk:
+                break
+            reply += chunk
+        if reply != str(nbytes).encode():
+            sys.exit("server got %r bytes, sent %d" % (reply, nbytes))
+    else:
+        tcp_exchange(s, nbytes)
+        if pause_dir:
+            open(os.path.join(pause_dir, "phase1"), "w").close()
+            wait_file(os.path.join(pause_dir, "go"))
+            tcp_exchange(s, nbytes)
+    s.close()
+
+
+def raw_server(proto, count):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, int(proto))
+    s.settimeout(TIMEOUT)
+    ready()
+    for _ in range(int(count)):
+        s.recvfrom(65535)
+
+
+def raw_client(dst, proto, count, group):
+    # Joining a group makes the kernel send MLD reports.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, int(proto))
+    mreq = socket.inet_pton(socket.AF_INET6, group)
+    mreq += struct.pack("@I", socket.if_nametoindex("veth0"))
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    for i in range(int(count)):
+        s.sendto(b"pdm-raw-%d" % i, (dst, 0))
+        time.sleep(0.05)
+
+
+def udp_packet(saddr, daddr, sport, dport, payload):
+    # UDP header and payload, with the checksum.
+    ulen = 8 + len(payload)
+    pseudo = saddr + daddr + struct.pack("!IxxxB", ulen, socket.IPPROTO_UDP)
+    udp = struct.pack("!HHHH", int(sport), int(dport), ulen, 0) + payload
+    buf = pseudo + udp + (b"\0" if len(udp) & 1 else b"")
+    csum = sum(struct.unpack("!%dH" % (len(buf) // 2), buf))
+    while csum >> 16:
+        csum = (csum & 0xffff) + (csum >> 16)
+    csum = (~csum & 0xffff) or 0xffff
+    return udp[:6] + struct.pack("!H", csum) + udp[8:]
+
+
+def hdrincl_send(src, dst, nexthdr, packets):
+    # Complete IPv6 packets from an IPV6_HDRINCL (IPPROTO_RAW) socket, each
+    # given as what follows the IPv6 header.
+    saddr = socket.inet_pton(socket.AF_INET6, src)
+    daddr = socket.inet_pton(socket.AF_INET6, dst)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for p in packets:
+        ip6 = struct.pack("!IHBB", 6 << 28, len(p), nexthdr, 64)
+        s.sendto(ip6 + saddr + daddr + p, (dst, 0))
+
+
+def hdrincl_udp(src, dst, sport, dport, doh, payload):
+    saddr = socket.inet_pton(socket.AF_INET6, src)
+    daddr = socket.inet_pton(socket.AF_INET6, dst)
+    doh = bytearray.fromhex(doh)
+    doh[0] = socket.IPPROTO_UDP
+    udp = udp_packet(saddr, daddr, sport, dport, payload.encode())
+    hdrincl_send(src, dst, NEXTHDR_DEST, [bytes(doh) + udp])
+
+
+def frag_pair(src, dst, sport, dport, size, psn_first, psn_later):
+    # One UDP datagram in two fragments laid out as the kernel does, each
+    # behind a destination options header with PDM, but with a different
+    # PSNTP in each; the later fragment is sent first.
+    saddr = socket.inet_pton(socket.AF_INET6, src)
+    daddr = socket.inet_pton(socket.AF_INET6, dst)
+    payload = b"pdm-frag-pair-".ljust(int(size), b"y")
+    udp = udp_packet(saddr, daddr, sport, dport, payload)
+    ident = struct.unpack("!I", os.urandom(4))[0]
+    cut = 1232
+    packets = []
+    for off, psn in ((cut, psn_later), (0, psn_first)):
+        doh = struct.pack("!BBBBBBHHHHBB", NEXTHDR_FRAGMENT, 1, 0x0f, 10,
+                          0, 0, int(psn), 0, 0, 0, 1, 0)
+        more = 1 if off == 0 else 0
+        frag = struct.pack("!BxHI", socket.IPPROTO_UDP, off | more, ident)
+        data = udp[:cut] if off == 0 else udp[cut:]
+        packets.append(doh + frag + data)
+    hdrincl_send(src, dst, NEXTHDR_DEST, packets)
+
+
+def flood(dst, port, nsock):
+    # Distinct source ports: keep every socket open until all have sent.
+    socks = []
+    for i in range(int(nsock)):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.sendto(b"pdm-flood-%d" % i, (dst, int(port)))
+        socks.append(s)
+    for s in socks:
+        s.close()
+
+
+def udp_drain(port, count, idle):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind(("::", int(port)))
+    s.settimeout(TIMEOUT)
+    ready()
+    n = 0
+    try:
+        while n < int(count):
+            s.recv(65535)
+            n += 1
+            # The sender is running: stop once it has been quiet a while.
+            s.settimeout(float(idle))
+    except socket.timeout:
+        pass
+    print(n)
+
+
+if __name__ == "__main__":
+    globals()[sys.argv[1]](*sys.argv[2:])
+EOF
+}
+
+# Usage: py <ns> <helper command> [args...]: run a helper; if it fails,
+# the end of its error output is printed as diagnostics.
+py()
+{
+	local ns=$1; shift
+	local err="$TMP_DIR/py.$BASHPID.err"
+	local rc
+
+	PDM_TIMEOUT=$WAIT_S ip netns exec "$ns" \
+		python3 "$TMP_DIR/pdm_helper.py" "$@" 2> "$err"
+	rc=$?
+	[ "$rc" -eq 0 ] || diag "$1: $(tail -n 3 "$err")"
+	return "$rc"
+}
+
+# Usage: server_start <ns> <output file> <helper command> [args...]
+# Starts a helper server in the background and waits until it is bound;
+# fails if it is not within WAIT_S. The pid is left in SRV_PID.
+server_start()
+{
+	local ns=$1; shift
+	local out=$1; shift
+	local ready="$out.ready"
+
+	rm -f "$ready"
+	PDM_READY=$ready py "$ns" "$@" > "$out" 2>&1 &
+	SRV_PID=$!
+	BG_PIDS+=("$SRV_PID")
+	slowwait "$WAIT_S" test -e "$ready"
+}
+
+# Usage: server_wait <pid>: wait for a server started by server_start, or
+# another background helper; returns its exit status.
+server_wait()
+{
+	local pid=$1
+	local p left=()
+	local rc
+
+	wait "$pid"
+	rc=$?
+	for p in "${BG_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || left+=("$p")
+	done
+	BG_PIDS=("${left[@]}")
+	return $rc
+}
+
+################################################################################
+# Capture helpers
+
+# Usage: capture_start <name> <ns>: capture IPv6 on veth0 of <ns> into
+# $TMP_DIR/<name>.pcap; fails if tcpdump is not listening within WAIT_S.
+capture_start()
+{
+	local name=$1
+	local ns=$2
+	local file="$TMP_DIR/$name"
+
+	ip netns exec "$ns" tcpdump -i veth0 -n -U --immediate-mode -Z root \
+		-s "$SNAPLEN" -B 8192 -w "$file.pcap" ip6 2> "$file.log" &
+	CAP_PIDS[$name]=$!
+	slowwait "$WAIT_S" grep -qs "listening on" "$file.log"
+}
+
+# Usage: capture_stop <name>: stop the capture and decode it into
+# $TMP_DIR/<name>.txt. Fails, with the reason in CAP_ERR, unless the capture
+# can be trusted: tcpdump reported its statistics, lost no packet, and
+# pdm_parser decoded every packet it captured.
+capture_stop()
+{
+	local name=$1
+	local file="$TMP_DIR/$name"
+	local pid=${CAP_PIDS[$name]}
+	local captured drops decoded
+
+	# let packets in flight reach the capture
+	sleep 0.3
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		unset "CAP_PIDS[$name]"
+	fi
+
+	CAP_ERR=""
+	captured=$(awk '/ packets captured$/ { print $1 }' "$file.log" 2>/dev/null)
+	drops=$(awk '/ packets dropped by kernel$/ { print $1 }' "$file.log" 2>/dev/null)
+	if ! "$PARSER" "$file.pcap" > "$file.txt" 2> "$file.err"; then
+		CAP_ERR="capture $name: pdm_parser failed: $(head -n 1 "$file.err")"
+	elif [ -z "$captured" ] || [ -z "$drops" ]; then
+		CAP_ERR="capture $name: no packet statistics from tcpdump"
+	elif [ "$drops" != 0 ]; then
+		CAP_ERR="capture $name: the kernel dropped $drops packets"
+	else
+		decoded=$(($(wc -l < "$file.txt") - 1))
+		[ "$decoded" = "$captured" ] ||
+			CAP_ERR="capture $name: $captured packets captured, $decoded decoded"
+	fi
+	[ -z "$CAP_ERR" ]
+}
+
+# Usage: pdm_awk <name> <awk program> [awk options...]
+# Runs an awk program over the decoded capture <name>. Fields are addressed
+# by name: $F["psntp"]. Helpers:
+#   dir()      flow key of this packet, from its sender's point of view
+#   rdir()     the same flow seen from the other end
+#   flow()     direction independent flow key
+#   pdm_ok()   true if the packet carries one well-formed PDM option
+#   decode(v, s)  v * 2^s, attoseconds (exact in a double)
+#   err(msg)   report a failed check on this packet, make the program exit 1
+#   fail(msg)  the same without packet context (for END blocks)
+# The program fails as well if the decoded capture has no header line.
+pdm_awk()
+{
+	local name=$1; shift
+	local prog=$1; shift
+
+	awk "$@" '
+function dir() {
+	return $F["src"] " " $F["sport"] " " $F["dst"] " " $F["dport"] " " $F["proto"]
+}
+function rdir() {
+	return $F["dst"] " " $F["dport"] " " $F["src"] " " $F["sport"] " " $F["proto"]
+}
+function flow(   a, b) {
+	a = $F["src"] " " $F["sport"]
+	b = $F["dst"] " " $F["dport"]
+	return (a < b ? a " " b : b " " a) " " $F["proto"]
+}
+function pdm_ok() {
+	return $F["pdm"] == "ok" && $F["ndoh"] == 1 && $F["dohok"] == 1
+}
+function decode(v, s) {
+	return v * 2 ^ s
+}
+function err(msg) {
+	printf("pkt %s (%s -> %s proto %s): %s\n", $F["n"], $F["src"],
+	       $F["dst"], $F["proto"], msg)
+	errors++
+}
+function fail(msg) {
+	print msg
+	errors++
+}
+NR == 1 && $1 == "#" {
+	for (i = 2; i <= NF; i++)
+		F[$i] = i - 1
+	header = 1
+	next
+}
+'"$prog"'
+END {
+	if (!header)
+		fail("no decoded capture")
+	exit errors > 0
+}' "$TMP_DIR/$name.txt"
+}
+
+# Check that every selected packet carries PDM in the layout used when the
+# socket has no options of its own: one 16-octet DOH whose Next Header is the
+# upper-layer protocol, PDM (0f 0a) at offset 2, then PadN "01 00".
+AWK_CHECK_LAYOUT='
+function check_layout(   doh) {
+	doh = $F["doh"]
+	if (!pdm_ok())
+		err("no valid PDM (pdm=" $F["pdm"] " ndoh=" $F["ndoh"] \
+		    " dohok=" $F["dohok"] ")")
+	else if (length(doh) != 32 || $F["pdmoff"] != 2 ||
+		 substr(doh, 1, 2) != sprintf("%02x", $F["proto"]) ||
+		 substr(doh, 3, 6) != "010f0a" || substr(doh, 29, 4) != "0100")
+		err("unexpected DOH layout " doh)
+}
+'
+
+################################################################################
+# Shared scenario: mixed traffic in both directions, captured on both veths.
+# Used by the traffic, psn, psnlr and tshark cases; generated once. Fails,
+# with the reasons in MIXED_ERR, if any step did.
+
+MIXED_ERR=""
+
+gen_mixed()
+{
+	local out="$TMP_DIR/mixed"
+	local side
+
+	if [ -e "$out.done" ]; then
+		[ -z "$MIXED_ERR" ]
+		return
+	fi
+	touch "$out.done"
+
+	if ! setup 2> "$TMP_DIR/setup.err"; then
+		MIXED_ERR="topology setup failed: $(cat "$TMP_DIR/setup.err")"
+		cleanup_topo
+		return 1
+	fi
+
+	counters_save "$NS_A" mixed.a.before ||
+		MIXED_ERR+="cannot read the counters of A; "
+	counters_save "$NS_B" mixed.b.before ||
+		MIXED_ERR+="cannot read the counters of B; "
+
+	capture_start mixed_a "$NS_A" || MIXED_ERR+="tcpdump A did not start; "
+	capture_start mixed_b "$NS_B" || MIXED_ERR+="tcpdump B did not start; "
+
+	# UDP request/response, A -> B -> A
+	server_start "$NS_B" "$out.udp" udp_server "$UDP_PORT" 4 echo ||
+		MIXED_ERR+="UDP server did not start; "
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 4 echo - ||
+		MIXED_ERR+="UDP exchange failed; "
+	server_wait "$SRV_PID" || MIXED_ERR+="UDP server failed; "
+
+	# ICMPv6 echo, both ways
+	ip netns exec "$NS_A" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_B" \
+		>/dev/null 2>&1 || MIXED_ERR+="ping A->B failed; "
+	ip netns exec "$NS_B" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_A" \
+		>/dev/null 2>&1 || MIXED_ERR+="ping B->A failed; "
+
+	# TCP, data in both directions
+	server_start "$NS_B" "$out.tcp" tcp_server "$TCP_PORT" echo ||
+		MIXED_ERR+="TCP server did not start; "
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" 3000 echo ||
+		MIXED_ERR+="TCP exchange failed; "
+	server_wait "$SRV_PID" || MIXED_ERR+="TCP server failed; "
+
+	# raw socket (not IPV6_HDRINCL), A -> B; the group join sends MLD
+	server_start "$NS_B" "$out.raw" raw_server "$RAW_PROTO" 2 ||
+		MIXED_ERR+="raw server did not start; "
+	py "$NS_A" raw_client "$ADDR_B" "$RAW_PROTO" 2 "$MCAST_GROUP" ||
+		MIXED_ERR+="raw send failed; "
+	server_wait "$SRV_PID" || MIXED_ERR+="raw receive failed; "
+
+	# UDP to a closed port: B answers with an ICMPv6 error
+	py "$NS_A" udp_client "$ADDR_B" "$CLOSED_PORT" 1 noecho - ||
+		MIXED_ERR+="UDP to closed port failed; "
+
+	# let TCP finish closing before counters and captures are read
+	sleep 1
+	counters_save "$NS_A" mixed.a.after ||
+		MIXED_ERR+="cannot read the counters of A; "
+	counters_save "$NS_B" mixed.b.after ||
+		MIXED_ERR+="cannot read the counters of B; "
+
+	for side in a b; do
+		capture_stop "mixed_$side" || MIXED_ERR+="$CAP_ERR; "
+	done
+
+	cleanup_topo
+	[ -z "$MIXED_ERR" ]
+}
+
+# Usage: ck_mixed: fail the current check if the mixed scenario failed.
+ck_mixed()
+{
+	gen_mixed
+	ck_err $? "traffic generation: $MIXED_ERR"
+}
+
+# Usage: mixed_delta <a|b> <counter>: how much a counter grew in the
+# mixed scenario
+mixed_delta()
+{
+	local before after
+
+	before=$(counters_get "mixed.$1.before" "$2") || return 1
+	after=$(counters_get "mixed.$1.after" "$2") || return 1
+	echo $((after - before))
+}
+
+################################################################################
+# Tests
+
+pdm_sysctl_test()
+{
+	local name good bad val last out rc
+
+	# Nothing written to net.ipv6.pdm before the defaults are read.
+	case_setup none || return
+
+	val=$(pdm_sysctl_get "$NS_A" enabled)
+	[ "$val" = 0 ]
+	ck_err $? "default enabled is '$val', expected 0"
+	val=$(pdm_sysctl_get "$NS_A" max_flows)
+	[ "$val" = 65536 ]
+	ck_err $? "default max_flows is '$val', expected 65536"
+	val=$(pdm_sysctl_get "$NS_A" flow_timeout)
+	[ "$val" = 60 ]
+	ck_err $? "default flow_timeout is '$val', expected 60"
+	ck_end "defaults"
+
+	# name, values that must be accepted, values that must be rejected;
+	# a rejected write leaves the last accepted value.
+	while read -r name good bad; do
+		for val in ${good//,/ }; do
+			pdm_sysctl "$NS_A" "$name" "$val" &&
+				[ "$(pdm_sysctl_get "$NS_A" "$name")" = "$val" ]
+			ck_err $? "$name=$val not accepted"
+			last=$val
+		done
+		for val in ${bad//,/ }; do
+			! pdm_sysctl "$NS_A" "$name" "$val"
+			ck_err $? "$name=$val accepted"
+			[ "$(pdm_sysctl_get "$NS_A" "$name")" = "$last" ]
+			ck_err $? "$name is not $last after writing $val"
+		done
+	done <<-EOF
+		enabled 1,0 2,-1
+		max_flows 1,1048576,65536 0,1048577,-1
+		flow_timeout 1,86400,60 0,86401,-1
+	EOF
+	ck_end "accepted and rejected values"
+
+	# A's settings take effect in A and do not leak into B, nor B's into A.
+	pdm_sysctl "$NS_A" enabled 1
+	ck_err $? "cannot write enabled=1 in A"
+	pdm_sysctl "$NS_A" max_flows 100
+	ck_err $? "cannot write max_flows=100 in A"
+	pdm_sysctl "$NS_B" flow_timeout 7
+	ck_err $? "cannot write flow_timeout=7 in B"
+	out="A: $(pdm_sysctl_get "$NS_A" enabled) $(pdm_sysctl_get "$NS_A" max_flows)"
+	out+=" $(pdm_sysctl_get "$NS_A" flow_timeout),"
+	out+=" B: $(pdm_sysctl_get "$NS_B" enabled) $(pdm_sysctl_get "$NS_B" max_flows)"
+	out+=" $(pdm_sysctl_get "$NS_B" flow_timeout)"
+	[ "$out" = "A: 1 100 60, B: 0 65536 7" ]
+	ck_err $? "enabled, max_flows, flow_timeout are $out; expected A: 1 100 60, B: 0 65536 7"
+	ck_end "per network namespace"
+
+	out=$(ip netns exec "$NS_B" awk -v names="$PDM_COUNTERS" '
+		BEGIN { n = split(names, want) }
+		NF != 2 || $2 !~ /^[0-9]+$/ { print "bad line: " $0; bad = 1 }
+		{ seen[$1] = $2 }
+		END {
+			for (i = 1; i <= n; i++) {
+				if (!(want[i] in seen)) {
+					print "missing " want[i]; bad = 1
+				} else if (seen[want[i]] != 0) {
+					print want[i] " not 0 in a new netns"
+					bad = 1
+				}
+			}
+			if (NR != n) {
+				print NR " lines, expected " n; bad = 1
+			}
+			exit bad
+		}' /proc/net/pdm6 2>&1)
+	rc=$?
+	ck_out "$rc" "$out" "/proc/net/pdm6"
+	ck_end "/proc/net/pdm6 of a new namespace"
+}
+
+pdm_traffic_test()
+{
+	local out rc side me peer cap d name expect
+
+	# Every packet of these kinds, sent by either side and checked in the
+	# sender's own capture, carries one PDM option in a 16-octet DOH: TCP
+	# SYN, ACK and FIN included.
+	ck_mixed
+	for side in a b; do
+		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
+		out=$(pdm_awk "mixed_$side" "$AWK_CHECK_LAYOUT"'
+			$F["src"] != me { next }
+			$F["proto"] == 17 {
+				udp++; check_layout()
+			}
+			$F["proto"] == 58 && ($F["info"] == 128 || $F["info"] == 129) {
+				echo++; check_layout()
+			}
+			$F["proto"] == 6 {
+				tcp++; check_layout()
+				if ($F["l4len"] > 0)
+					tcpdata++
+			}
+			$F["proto"] == rawp {
+				raw++; check_layout()
+			}
+			END {
+				if (udp < 4 || echo < 6 || tcp < 4 || tcpdata < 1 ||
+				    (me == addr_a && raw < 2))
+					fail("too few packets: udp " udp + 0 " echo " \
+					     echo + 0 " tcp " tcp + 0 " tcp data " \
+					     tcpdata + 0 " raw " raw + 0)
+			}' -v me="$me" -v rawp="$RAW_PROTO" -v addr_a="$ADDR_A" 2>&1)
+		ck_out $? "$out" "packets from $me"
+	done
+	ck_end "PDM on UDP, ICMPv6 echo, TCP and raw, both directions"
+
+	# ND, MLD, ICMPv6 errors and packets to multicast destinations never
+	# carry PDM (no DOH at all).
+	ck_mixed
+	for side in a b; do
+		out=$(pdm_awk "mixed_$side" '
+			$F["dst"] ~ /^ff/ {
+				mcast++
+				if ($F["ndoh"] != 0)
+					err("packet to a multicast address has a DOH")
+			}
+			$F["proto"] != 58 || $F["info"] == 128 || $F["info"] == 129 {
+				next
+			}
+			$F["info"] >= 133 && $F["info"] <= 137 { nd++ }
+			$F["info"] == 130 || $F["info"] == 131 || $F["info"] == 132 ||
+			$F["info"] == 143 { mld++ }
+			$F["info"] >= 1 && $F["info"] <= 4 { errs++ }
+			$F["ndoh"] != 0 { err("ICMPv6 type " $F["info"] " has a DOH") }
+			END {
+				printf("side %s: nd=%d mld=%d errors=%d multicast=%d\n",
+				       side, nd, mld, errs, mcast)
+				if (!nd || !errs || !mcast || (side == "a" && !mld))
+					fail("expected ND, MLD, multicast and ICMPv6 error packets")
+			}' -v side="$side" 2>&1)
+		ck_out $? "$out" "capture $side"
+	done
+	ck_end "no PDM on ND, MLD, ICMPv6 errors and multicast"
+
+	# Counters: what each side sent with PDM and what the peer accepted,
+	# and one flow entry per 5-tuple that carried PDM. None may be 0.
+	ck_mixed
+	for side in a b; do
+		if [ $side = a ]; then
+			me=$ADDR_A; peer=b
+		else
+			me=$ADDR_B; peer=a
+		fi
+		# packets with PDM sent by me, seen in my capture and in the peer's
+		cap=$(pdm_awk "mixed_$side" '$F["src"] == me && pdm_ok() { n++ }
+			END { print n + 0 }' -v me="$me")
+		ck_err $? "capture $side: no PDM packet count"
+		d=$(mixed_delta "$side" Pdm6OutPkts)
+		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ]
+		ck_err $? "$me: Pdm6OutPkts moved by '$d', capture has '$cap' PDM packets"
+
+		cap=$(pdm_awk "mixed_$peer" '$F["src"] == me && pdm_ok() { n++ }
+			END { print n + 0 }' -v me="$me")
+		ck_err $? "capture $peer: no PDM packet count"
+		d=$(mixed_delta "$peer" Pdm6InPkts)
+		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ]
+		ck_err $? "peer of $me: Pdm6InPkts moved by '$d', capture has '$cap'"
+
+		d=$(mixed_delta "$peer" Pdm6InBadLen)
+		[ "$d" = 0 ]
+		ck_err $? "Pdm6InBadLen moved by '$d'"
+
+		cap=$(pdm_awk "mixed_$side" 'pdm_ok() { f[flow()] = 1 }
+			END { for (k in f) n++; print n + 0 }')
+		ck_err $? "capture $side: no flow count"
+		d=$(mixed_delta "$side" Pdm6FlowsCreated)
+		expect=$(counters_get mixed.$side.after Pdm6Flows)
+		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ] && [ "$expect" = "$cap" ]
+		ck_err $? \
+			"$me: Pdm6FlowsCreated +'$d', Pdm6Flows '$expect', capture has '$cap' flows"
+		for name in Pdm6FlowsExpired Pdm6FlowsFull; do
+			d=$(mixed_delta "$side" "$name")
+			[ "$d" = 0 ]
+			ck_err $? "$me: $name moved by '$d'"
+		done
+	done
+	ck_end "counters match the capture"
+}
+
+pdm_psn_test()
+{
+	local out side me rc
+
+	ck_mixed
+	for side in a b; do
+		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
+		out=$(pdm_awk "mixed_$side" '
+			$F["src"] != me || !pdm_ok() { next }
+			{
+				d = dir()
+				if (d in last && $F["psntp"] != (last[d] + 1) % 65536)
+					err("PSNTP " $F["psntp"] " after " last[d])
+				last[d] = $F["psntp"]
+				n[d]++
+			}
+			END {
+				for (d in n)
+					if (n[d] > 1)
+						checked++
+				if (checked < 3)
+					fail("only " checked + 0 " multi-packet flows")
+			}' -v me="$me" 2>&1)
+		ck_out $? "$out" "packets from $me"
+	done
+	ck_end "PSNTP increases by 1 per packet in each flow"
+
+	# The first PSNTP of RANDOM_FLOWS new flows, one datagram each, in the
+	# order the flows were created. Random 16-bit values fail these with a
+	# probability below 10^-6; a counter, or anything derived from the port
+	# or creation order by a fixed step, fails them.
+	if ! case_setup; then
+		return
+	fi
+	capture_start psnstart "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/psnstart.udp" udp_drain "$UDP_PORT" \
+		"$RANDOM_FLOWS" 3
+	ck_err $? "UDP receiver did not start"
+	py "$NS_A" flood "$ADDR_B" "$UDP_PORT" "$RANDOM_FLOWS"
+	ck_err $? "UDP send from $RANDOM_FLOWS sockets failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP receiver failed"
+	capture_stop psnstart
+	ck_err $? "$CAP_ERR"
+	out=$(pdm_awk psnstart '
+		$F["src"] != addr_a || $F["proto"] != 17 || $F["dport"] != port {
+			next
+		}
+		!pdm_ok() { err("no valid PDM"); next }
+		$F["sport"] in seen { err("second datagram from port " $F["sport"]); next }
+		{
+			seen[$F["sport"]] = 1
+			s[++n] = $F["psntp"]
+			if (!(s[n] in val))
+				distinct++
+			val[s[n]] = 1
+			bin[int(s[n] / 4096)] = 1
+			if (n > 1) {
+				step = (s[n] - s[n - 1] + 65536) % 65536
+				if (!(step in steps))
+					nsteps++
+				steps[step] = 1
+			}
+		}
+		END {
+			for (b in bin)
+				nbins++
+			if (n != flows)
+				fail(n + 0 " new flows with PDM, expected " flows)
+			else if (distinct < n - 8 || nbins < 12 || nsteps < n / 2)
+				fail("first PSNTP values are not random")
+			printf("%d flows: %d distinct first PSNTP, %d of 16 ranges, " \
+			       "%d distinct steps\n", n, distinct, nbins, nsteps)
+		}' -v addr_a="$ADDR_A" -v port="$UDP_PORT" -v flows="$RANDOM_FLOWS" 2>&1)
+	rc=$?
+	diag "${out##*$'\n'}"
+	ck_out "$rc" "$out" "capture"
+	ck_end "PSNTP of new flows starts at random values"
+}
+
+pdm_psnlr_test()
+{
+	local out side me
+
+	# Only strictly alternating exchanges (UDP echo, ICMPv6 echo) and the
+	# one-way raw flow: there the capture order of the sender is the order
+	# in which its stack saw the packets.
+	ck_mixed
+	for side in a b; do
+		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
+		out=$(pdm_awk "mixed_$side" '
+			!pdm_ok() { next }
+			$F["proto"] != 17 && $F["proto"] != 58 && $F["proto"] != rawp {
+				next
+			}
+			$F["dst"] == me {
+				# received: remember what it says about itself
+				f = flow()
+				rx_psn[f] = $F["psntp"]
+				sent_before_rx[f] = (f in sent)
+				next
+			}
+			$F["src"] == me {
+				f = flow()
+				checked++
+				if (!(f in rx_psn)) {
+					before_rx++
+					if ($F["psnlr"] != 0 || $F["dtlr"] != 0 ||
+					    $F["sdtlr"] != 0 || $F["dtls"] != 0 ||
+					    $F["sdtls"] != 0)
+						err("PSNLR/deltas/scales not 0 before a receive")
+				} else {
+					after_rx++
+					if ($F["psnlr"] != rx_psn[f])
+						err("PSNLR " $F["psnlr"] \
+						    ", last received PSNTP " rx_psn[f])
+					if ($F["dtlr"] == 0)
+						err("DeltaTLR is 0 after a receive")
+					if (!sent_before_rx[f] &&
+					    ($F["dtls"] != 0 || $F["sdtls"] != 0))
+						err("DeltaTLS not 0, no send before the receive")
+					if (sent_before_rx[f] && $F["dtls"] == 0)
+						err("DeltaTLS 0 despite a send before the receive")
+				}
+				sent[f] = 1
+			}
+			END {
+				# B only ever sends on flows A has opened
+				if (checked < 6 || after_rx < 3 ||
+				    (side == "a" && !before_rx))
+					fail("only " checked + 0 " packets checked, " \
+					     before_rx + 0 " before and " after_rx + 0 \
+					     " after a receive")
+			}' -v me="$me" -v side="$side" -v rawp="$RAW_PROTO" 2>&1)
+		ck_out $? "$out" "packets from $me"
+	done
+	ck_end "PSNLR echoes the last PSNTP received, zero deltas until known"
+
+	# A non-zero delta is at least 1 ns = 10^9 attoseconds, so its scale is
+	# at least 14, and the mantissa is normalized (top bit set) whenever
+	# the scale is above 0. Nothing in this test takes 10 s or more.
+	ck_mixed
+	for side in a b; do
+		out=$(pdm_awk "mixed_$side" '
+			function check(what, v, s) {
+				if (v == 0 && s == 0)
+					return
+				if (v == 0)
+					err(what " is 0 with scale " s)
+				else if (s < 14)
+					err(what " " v " scale " s ": below 1 ns, not attoseconds?")
+				else if (v < 32768)
+					err(what " " v " scale " s ": mantissa not normalized")
+				else if (decode(v, s) >= 10 * 1e18)
+					err(what " " v " scale " s ": 10 s or more")
+				checked++
+			}
+			pdm_ok() {
+				check("DeltaTLR", $F["dtlr"], $F["sdtlr"])
+				check("DeltaTLS", $F["dtls"], $F["sdtls"])
+			}
+			END {
+				if (checked < 10)
+					fail("only " checked + 0 " non-zero deltas")
+			}' 2>&1)
+		ck_out $? "$out" "capture $side"
+	done
+	ck_end "deltas in attoseconds with a normalized mantissa"
+}
+
+pdm_rtt_test()
+{
+	local low_ms=$NETEM_DELAY_MS
+	local high_ms=$((NETEM_DELAY_MS + RTT_TOLERANCE_MS))
+	local out rc
+
+	case_setup || return
+	# Resolve the neighbours first: a1 must not wait for ND after its
+	# PDM time stamp was taken.
+	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	if ! tc -n "$NS_A" qdisc add dev veth0 root netem \
+		delay "${NETEM_DELAY_MS}ms" 2>/dev/null; then
+		ck_skip "netem not available"
+		ck_end "round trip from DeltaTLS(a2) - DeltaTLR(b1) with netem delay"
+		return
+	fi
+
+	capture_start rtt "$NS_B"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/rtt.udp" udp_server "$UDP_PORT" 3 echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 3 echo -
+	ck_err $? "UDP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP server failed"
+	capture_stop rtt
+	ck_err $? "$CAP_ERR"
+
+	# a(k) from A, b(k) the reply: RTT = DeltaTLS(a(k+1)) - DeltaTLR(b(k)).
+	# Decoded values are truncated by less than 2^-15 of their value, so
+	# the lower bound allows 1 us below the netem delay.
+	out=$(pdm_awk rtt '
+		$F["proto"] != 17 || !pdm_ok() { next }
+		$F["src"] == addr_a && $F["dport"] == port {
+			na++
+			a_psn[na] = $F["psntp"]
+			a_lr[na] = $F["psnlr"]
+			a_dtls[na] = decode($F["dtls"], $F["sdtls"])
+		}
+		$F["src"] == addr_b && $F["sport"] == port {
+			nb++
+			b_psn[nb] = $F["psntp"]
+			b_lr[nb] = $F["psnlr"]
+			b_dtlr[nb] = decode($F["dtlr"], $F["sdtlr"])
+		}
+		END {
+			if (na < 3 || nb < 2) {
+				print "only " na + 0 " requests and " nb + 0 " replies with PDM"
+				exit 1
+			}
+			low = low_ms * 1e15 - 1e12
+			high = high_ms * 1e15
+			for (k = 1; k < na; k++) {
+				if (b_lr[k] != a_psn[k]) {
+					print "PSNLR(b" k ") " b_lr[k] \
+					      ", PSNTP(a" k ") " a_psn[k]
+					errors++
+				}
+				if (a_lr[k + 1] != b_psn[k]) {
+					print "PSNLR(a" k + 1 ") " a_lr[k + 1] \
+					      ", PSNTP(b" k ") " b_psn[k]
+					errors++
+				}
+				rtt = a_dtls[k + 1] - b_dtlr[k]
+				if (rtt < low || rtt > high) {
+					printf("RTT %.3fms out of range\n", rtt / 1e15)
+					errors++
+				}
+				rtts = rtts sprintf(" %.3f", rtt / 1e15)
+				srv = srv sprintf(" %.3f", b_dtlr[k] / 1e15)
+			}
+			printf("rtt(ms)%s server delay(ms)%s, allowed %d..%d ms\n",
+			       rtts, srv, low_ms, high_ms)
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" -v port="$UDP_PORT" \
+		   -v low_ms="$low_ms" -v high_ms="$high_ms" 2>&1)
+	rc=$?
+	diag "${out##*$'\n'}"
+	ck_out "$rc" "$out" "RTT"
+	ck_end "round trip from DeltaTLS(a2) - DeltaTLR(b1) with netem delay"
+}
+
+pdm_disabled_test()
+{
+	local out ns flows
+
+	case_setup || return
+
+	# create flows, then check that disabling flushes them
+	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	for ns in "$NS_A" "$NS_B"; do
+		flows=$(pdm_counter "$ns" Pdm6Flows)
+		[ "${flows:-0}" -gt 0 ]
+		ck_err $? "no flow entry after a ping with enabled=1"
+		pdm_sysctl "$ns" enabled 0
+		ck_err $? "cannot write enabled=0"
+		flows=$(pdm_counter "$ns" Pdm6Flows)
+		[ "$flows" = 0 ]
+		ck_err $? "Pdm6Flows is '$flows' after enabled=0, expected 0"
+		counters_save "$ns" "disabled.$ns"
+		ck_err $? "cannot read the counters"
+	done
+
+	capture_start disabled "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/disabled.udp" udp_server "$UDP_PORT" 2 echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 2 echo -
+	ck_err $? "UDP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP server failed"
+	ip netns exec "$NS_A" ping -6 -q -c 2 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping A->B failed"
+	ip netns exec "$NS_B" ping -6 -q -c 2 -i 0.2 -W 2 "$ADDR_A" >/dev/null 2>&1
+	ck_err $? "ping B->A failed"
+	server_start "$NS_B" "$TMP_DIR/disabled.tcp" tcp_server "$TCP_PORT" echo
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" 2000 echo
+	ck_err $? "TCP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	sleep 0.5
+	capture_stop disabled
+	ck_err $? "$CAP_ERR"
+
+	out=$(pdm_awk disabled '
+		$F["ndoh"] != 0 { err("has a Destination Options header") }
+		$F["proto"] == 17 { udp++ }
+		$F["proto"] == 58 && ($F["info"] == 128 || $F["info"] == 129) { echo++ }
+		$F["proto"] == 6 && $F["l4len"] > 0 { tcp++ }
+		END {
+			if (udp < 4 || echo < 8 || tcp < 2)
+				fail("too few packets: udp " udp + 0 " echo " echo + 0 \
+				     " tcp data " tcp + 0)
+		}' 2>&1)
+	ck_out $? "$out" "capture"
+
+	for ns in "$NS_A" "$NS_B"; do
+		ck_counters "$ns" "disabled.$ns" "$ns" Pdm6Flows=0 Pdm6OutPkts=0 \
+			Pdm6InPkts=0 Pdm6InBadLen=0 Pdm6FlowsCreated=0 \
+			Pdm6FlowsExpired=0 Pdm6FlowsFull=0
+	done
+	ck_end "enabled=0 flushes flows, adds no header, moves no counter"
+
+	pdm_tcp_midconn_test
+}
+
+# Called from pdm_disabled_test with PDM disabled on both sides.
+pdm_tcp_midconn_test()
+{
+	local pause_dir="$TMP_DIR/midconn.d"
+	local out pid
+
+	mkdir -p "$pause_dir"
+	capture_start midconn "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/midconn.tcp" tcp_server "$TCP_PORT" echo
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" 2000 echo "$pause_dir" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	slowwait "$WAIT_S" test -e "$pause_dir/phase1"
+	ck_err $? "TCP client did not finish its first exchange"
+
+	pdm_sysctl "$NS_A" enabled 1
+	ck_err $? "cannot write enabled=1 in A"
+	pdm_sysctl "$NS_B" enabled 1
+	ck_err $? "cannot write enabled=1 in B"
+	# proves that PDM is active now, and marks in the capture where the
+	# second exchange starts
+	ip netns exec "$NS_A" ping -6 -q -c 2 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	touch "$pause_dir/go"
+	server_wait "$pid"
+	ck_err $? "TCP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	capture_stop midconn
+	ck_err $? "$CAP_ERR"
+
+	out=$(pdm_awk midconn '
+		$F["proto"] == 58 && ($F["info"] == 128 || $F["info"] == 129) {
+			echo++
+			if (!pdm_ok())
+				err("ICMPv6 echo without PDM after enabling")
+		}
+		$F["proto"] == 6 && ($F["sport"] == port || $F["dport"] == port) {
+			# data of the second exchange, after the echo
+			if ($F["l4len"] > 0 && echo)
+				data_after[$F["dport"] == port]++
+			if ($F["ndoh"] != 0)
+				err("TCP packet of a connection made while disabled has a DOH")
+		}
+		END {
+			if (echo < 4 || !data_after[0] || !data_after[1])
+				fail("too few packets: echo " echo + 0 \
+				     ", tcp data after enabling " data_after[1] + 0 \
+				     " to and " data_after[0] + 0 " from the server")
+		}' -v port="$TCP_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "TCP connected while disabled gets no PDM after enabling"
+}
+
+pdm_merge_test()
+{
+	# NH and Hdr Ext Len are filled in by the kernel from the buffer given
+	# to setsockopt: 1e = unknown option, action 00 (skip)
+	local opt1="00001e04deadbeef"		# option, no padding
+	local opt2="00001e01aa010100"		# option, then PadN
+	local opt3="00010f0a1122123456789abcdef00100"	# a complete PDM
+	local out merge_ok
+
+	case_setup || return
+
+	capture_start merge "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/merge.udp" udp_server "$UDP_PORT" 3 echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 1 echo "$opt1" "$opt2" "$opt3"
+	ck_err $? "UDP exchange failed (datagram not delivered or echoed)"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get the 3 datagrams"
+	capture_stop merge
+	ck_err $? "$CAP_ERR"
+	# both results are read from this capture
+	[ "$CK_FAIL" = 0 ]
+	merge_ok=$?
+
+	# The user option comes first with its own trailing padding dropped,
+	# PDM at the next even offset, then padding to a multiple of 8 octets.
+	out=$(pdm_awk merge '
+		function pdm_place(optlen,   off) {
+			off = 2 + optlen
+			off += off % 2
+			exp_off = off
+			exp_len = int((off + 12 + 7) / 8) * 8
+		}
+		$F["src"] != addr_a || $F["proto"] != 17 || $F["dport"] != port { next }
+		$F["opts"] == "1e:deadbeef" || $F["opts"] == "1e:aa" {
+			merged++
+			pdm_place($F["opts"] == "1e:aa" ? 3 : 6)
+			if (!pdm_ok())
+				err("pdm=" $F["pdm"] " ndoh=" $F["ndoh"] \
+				    " dohok=" $F["dohok"] " doh=" $F["doh"])
+			else if ($F["pdmoff"] != exp_off || $F["dohlen"] != exp_len)
+				err("PDM at " $F["pdmoff"] " in " $F["dohlen"] \
+				    " octets, expected " exp_off " in " exp_len \
+				    ": " $F["doh"])
+			else if (substr($F["doh"], 5, 2 * (exp_off - 2)) !~ \
+				 /^1e04deadbeef$|^1e01aa00$/)
+				err("user option not first: " $F["doh"])
+			next
+		}
+		$F["doh"] == "11010f0a1122123456789abcdef00100" { own++; next }
+		{ err("unexpected DOH " $F["doh"] " opts " $F["opts"]) }
+		END {
+			if (merged != 2 || own != 1)
+				fail(merged + 0 " merged and " own + 0 \
+				     " own-PDM packets, expected 2 and 1")
+		}' -v addr_a="$ADDR_A" -v port="$UDP_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "PDM merged into the socket's IPV6_DSTOPTS header"
+
+	# The socket's own PDM is sent as is (checked above) and the receiver
+	# takes it as the peer's PSNTP.
+	ck_err "$merge_ok" "the exchange or its capture failed (see above)"
+	out=$(pdm_awk merge '
+		$F["doh"] == "11010f0a1122123456789abcdef00100" {
+			own_port = $F["sport"]
+			own++
+		}
+		own_port != "" && $F["src"] == addr_b && $F["dport"] == own_port {
+			reply++
+			if (!pdm_ok() || $F["psnlr"] != 4660)
+				err("reply has PSNLR " $F["psnlr"] ", expected 4660 (0x1234)")
+		}
+		END {
+			if (own != 1 || reply != 1)
+				fail(own + 0 " own-PDM datagrams and " reply + 0 \
+				     " replies, expected 1 and 1")
+		}' -v addr_b="$ADDR_B" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "socket's own PDM option sent unchanged, no second PDM"
+}
+
+pdm_badlen_test()
+{
+	local opt6="00010f06aabbccddeeff010400000000"	# len 6
+	local opt0="00000f0001020000"			# len 0
+	local raw12="11010f0c000000000000000000000000"	# len 12, raw socket
+	local out cap_ok
+
+	case_setup || return
+
+	counters_save "$NS_B" badlen.b
+	ck_err $? "cannot read the counters of B"
+	capture_start badlen "$NS_B"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/badlen.udp" udp_server "$UDP_PORT" 3 sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 1 noecho "$opt6" "$opt0"
+	ck_err $? "UDP send with IPV6_DSTOPTS failed"
+	py "$NS_A" hdrincl_udp "$ADDR_A" "$ADDR_B" 40000 "$UDP_PORT" \
+		"$raw12" "pdm-raw12"
+	ck_err $? "IPV6_HDRINCL send failed"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get all 3 datagrams"
+	out=$(sort "$TMP_DIR/badlen.udp" | tr '\n' ' ')
+	[ "$out" = "pdm-0-0 pdm-1-0 pdm-raw12 " ]
+	ck_err $? "receiver got '$out'"
+	ck_counters "$NS_B" badlen.b "receiver" Pdm6InBadLen=3 Pdm6InPkts=0
+	capture_stop badlen
+	cap_ok=$?
+	ck_end "wrong-length PDM counted, datagram delivered"
+
+	# The sender must not add its own PDM next to the malformed one.
+	ck_err "$cap_ok" "$CAP_ERR"
+	out=$(pdm_awk badlen '
+		$F["src"] != addr_a || $F["proto"] != 17 { next }
+		{ got[$F["doh"]] = $F["pdm"]; n++ }
+		END {
+			if (n != 3 || got["11" substr(opt6, 3)] != "bad6" ||
+			    got["11" substr(opt0, 3)] != "bad0" ||
+			    got[raw12] != "bad12") {
+				for (d in got)
+					printf("sent DOH %s (pdm=%s)\n", d, got[d])
+				fail("DOHs on the wire differ from what the sockets set")
+			}
+		}' -v addr_a="$ADDR_A" -v opt6="$opt6" -v opt0="$opt0" \
+		   -v raw12="$raw12" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "sender adds no PDM next to a malformed one"
+}
+
+pdm_flows_test()
+{
+	local flows got start elapsed
+
+	case_setup || return
+	pdm_sysctl "$NS_B" max_flows "$FLOOD_MAX_FLOWS"
+	ck_err $? "cannot set max_flows"
+
+	counters_save "$NS_A" flows.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" flows.b
+	ck_err $? "cannot read the counters of B"
+
+	server_start "$NS_B" "$TMP_DIR/flows.udp" udp_drain "$UDP_PORT" \
+		"$FLOOD_SOCKETS" 3
+	ck_err $? "UDP receiver did not start"
+	py "$NS_A" flood "$ADDR_B" "$UDP_PORT" "$FLOOD_SOCKETS"
+	ck_err $? "flood failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP receiver failed"
+	got=$(cat "$TMP_DIR/flows.udp")
+	[ "$got" = "$FLOOD_SOCKETS" ]
+	ck_err $? "receiver got '$got' of $FLOOD_SOCKETS datagrams"
+
+	flows=$(pdm_counter "$NS_B" Pdm6Flows)
+	[ "$flows" = "$FLOOD_MAX_FLOWS" ]
+	ck_err $? "Pdm6Flows '$flows', expected the table full ($FLOOD_MAX_FLOWS)"
+	# Every datagram past the bound is refused a flow.
+	ck_counters "$NS_B" flows.b "receiver" \
+		Pdm6FlowsCreated="$FLOOD_MAX_FLOWS" \
+		Pdm6FlowsFull=$((FLOOD_SOCKETS - FLOOD_MAX_FLOWS)) \
+		Pdm6InPkts="$FLOOD_SOCKETS"
+	# max_flows is per netns: the sender kept all its flows
+	ck_counters "$NS_A" flows.a "sender" Pdm6FlowsCreated="$FLOOD_SOCKETS" \
+		Pdm6FlowsFull=0
+	ck_end "flow table bounded by max_flows"
+
+	pdm_sysctl "$NS_B" flow_timeout "$EXPIRE_TIMEOUT_S"
+	ck_err $? "cannot set flow_timeout"
+	start=$(timestamp_ms)
+	flows=$(slowwait "$EXPIRE_WAIT_S" pdm_flows_zero "$NS_B")
+	ck_err $? "Pdm6Flows still '${flows##*$'\n'}' after ${EXPIRE_WAIT_S}s"
+	elapsed=$(( ($(timestamp_ms) - start) / 100 ))
+	ck_counters "$NS_B" flows.b "receiver" \
+		Pdm6FlowsExpired="$FLOOD_MAX_FLOWS"
+	diag "flows gone after $((elapsed / 10)).$((elapsed % 10))s, limit ${EXPIRE_WAIT_S}s"
+	ck_end "idle flows expire"
+}
+
+# Usage: pdm_flows_zero <ns>: print Pdm6Flows, true if it is 0
+# shellcheck disable=SC2317 # called through slowwait
+pdm_flows_zero()
+{
+	local flows
+
+	flows=$(pdm_counter "$1" Pdm6Flows) || return 1
+	echo "$flows"
+	[ "$flows" -eq 0 ]
+}
+
+# Usage: tcp_mib <ns> <name>: a TCP MIB counter (TcpOutSegs ...)
+tcp_mib()
+{
+	ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+pdm_bulk_test()
+{
+	local out0 retr0 out1 retr1 segs retr out rc data xfer_fail min
+
+	case_setup || return
+	# TSO/GSO stay enabled on the sender on purpose: a PDM socket that
+	# still built GSO packets would show up below as an IPv6 payload
+	# length above the MTU.
+
+	out0=$(tcp_mib "$NS_A" TcpOutSegs)
+	retr0=$(tcp_mib "$NS_A" TcpRetransSegs)
+	capture_start bulk "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/bulk.tcp" tcp_server "$TCP_PORT" sink
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$BULK_BYTES" sink
+	ck_err $? "transfer of $BULK_BYTES bytes failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	out1=$(tcp_mib "$NS_A" TcpOutSegs)
+	retr1=$(tcp_mib "$NS_A" TcpRetransSegs)
+	capture_stop bulk
+	ck_err $? "$CAP_ERR"
+	# the transfer is the base of all three results
+	xfer_fail=$CK_FAIL
+
+	out=$(pdm_awk bulk "$AWK_CHECK_LAYOUT"'
+		$F["proto"] != 6 { next }
+		$F["plen"] + 40 > mtu || $F["wirelen"] > mtu {
+			err("IPv6 packet of " $F["plen"] + 40 " (wire " $F["wirelen"] ") octets")
+		}
+		$F["l4len"] > 0 && $F["src"] == addr_a {
+			data++
+			check_layout()
+			if ($F["plen"] > maxplen)
+				maxplen = $F["plen"]
+		}
+		END {
+			if (data < int(bytes / mtu))
+				fail("only " data + 0 " data segments captured")
+			# the MSS is reduced by the 16 octets of the DOH, no more
+			else if (maxplen + 40 != mtu)
+				fail("largest data packet " maxplen + 40 ", expected " mtu)
+			printf("%d data segments, largest IPv6 packet %d\n",
+			       data, maxplen + 40)
+		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$BULK_BYTES" 2>&1)
+	rc=$?
+	diag "${out##*$'\n'}"
+	ck_out "$rc" "$out" "capture"
+	data=$(sed -n 's/^\([0-9]*\) data segments.*/\1/p' <<< "$out")
+	ck_end "no packet above the MTU, full-sized segments"
+
+	# Every TCP packet, both ways, carries PDM; no PSNTP twice in a
+	# direction, none skipped in the data direction (a duplicate PSNTP is
+	# what a segment split after PDM was added would show).
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the transfer or its capture failed (see above)"
+	out=$(pdm_awk bulk '
+		$F["proto"] != 6 { next }
+		!pdm_ok() { err("TCP packet without PDM"); next }
+		{
+			n++
+			d = dir()
+			if ((d, $F["psntp"]) in seen)
+				dup++
+			seen[d, $F["psntp"]] = 1
+			if ($F["src"] == addr_a && d in last &&
+			    $F["psntp"] != (last[d] + 1) % 65536)
+				gap++
+			last[d] = $F["psntp"]
+		}
+		END {
+			if (dup)
+				fail(dup " duplicate PSNTP values")
+			if (gap)
+				fail(gap " PSNTP gaps in the data direction")
+			if (n < int(bytes / mtu))
+				fail("only " n + 0 " TCP packets with PDM")
+		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$BULK_BYTES" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "unique PSNTP in each direction"
+
+	# TcpRetransSegs at most RETRANS_MAX_PCT% of TcpOutSegs, which must
+	# count at least the data segments captured, and no fewer than the
+	# transfer needs.
+	min=$((BULK_BYTES / MTU))
+	[ "${data:-0}" -gt "$min" ] && min=$data
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the transfer or its capture failed (see above)"
+	if [[ "$out0 $out1 $retr0 $retr1" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+		segs=$((out1 - out0))
+		retr=$((retr1 - retr0))
+		diag "$segs segments sent, $retr retransmitted, limit ${RETRANS_MAX_PCT}%"
+		[ "$segs" -ge "$min" ]
+		ck_err $? "TcpOutSegs moved by $segs, expected at least $min"
+		[ $((retr * 100)) -le $((segs * RETRANS_MAX_PCT)) ]
+		ck_err $? "$retr of $segs segments retransmitted (limit ${RETRANS_MAX_PCT}%)"
+	else
+		ck_err 1 "nstat TcpOutSegs, TcpRetransSegs: '$out0 $out1 $retr0 $retr1'"
+	fi
+	ck_end "retransmissions below the limit"
+}
+
+pdm_frag_test()
+{
+	local pad expect out rc xfer_fail
+
+	case_setup || return
+
+	# FRAG_DGRAMS datagrams of FRAG_SIZE octets from A, each echoed by B:
+	# fragmented both ways, one flow on each side.
+	counters_save "$NS_A" frag.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" frag.b
+	ck_err $? "cannot read the counters of B"
+	capture_start frag "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/frag.udp" udp_server "$UDP_PORT" \
+		"$FRAG_DGRAMS" echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_big "$ADDR_B" "$UDP_PORT" "$FRAG_DGRAMS" "$FRAG_SIZE"
+	ck_err $? "echo of $FRAG_DGRAMS datagrams of $FRAG_SIZE octets failed"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get $FRAG_DGRAMS datagrams"
+	xfer_fail=$CK_FAIL
+	ck_end "datagrams larger than the MTU delivered"
+
+	# Every fragment of a datagram has the same DOH, so the same PSNTP;
+	# successive datagrams of a side have successive PSNTP.
+	capture_stop frag
+	ck_err $? "$CAP_ERR"
+	out=$(pdm_awk frag '
+		$F["frag"] == "-" {
+			if ($F["proto"] == 17)
+				err("UDP datagram not fragmented")
+			next
+		}
+		{
+			split($F["frag"], fr, ":")
+			id = $F["src"] " id " fr[1]
+			if (!(id in nfrag)) {
+				order[++ndg] = id
+				src[id] = $F["src"]
+				doh[id] = $F["doh"]
+				psn[id] = $F["psntp"]
+			}
+			nfrag[id]++
+			if (!pdm_ok())
+				err("fragment without a valid PDM option")
+			else if ($F["doh"] != doh[id])
+				err("DOH " $F["doh"] ", first seen " doh[id])
+			if (fr[2] == 0) {
+				first[id]++
+				if ($F["proto"] != 17 || $F["dport"] == "-")
+					err("first fragment without the UDP header")
+			}
+			if (fr[3] == 0)
+				last[id]++
+		}
+		END {
+			for (k = 1; k <= ndg; k++) {
+				id = order[k]
+				if (nfrag[id] < 2 || first[id] != 1 || last[id] != 1)
+					fail(id ": " nfrag[id] " fragments, " \
+					     first[id] + 0 " first, " last[id] + 0 " last")
+				s = src[id]
+				n[s]++
+				if (s in prev && psn[id] != (prev[s] + 1) % 65536)
+					fail(id ": PSNTP " psn[id] " after " prev[s])
+				prev[s] = psn[id]
+				frags += nfrag[id]
+			}
+			if (n[addr_a] != dgrams || n[addr_b] != dgrams)
+				fail("expected " dgrams " fragmented datagrams each way")
+			printf("%d datagrams from A, %d from B, %d fragments\n",
+			       n[addr_a], n[addr_b], frags)
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" \
+		   -v dgrams="$FRAG_DGRAMS" 2>&1)
+	rc=$?
+	diag "${out##*$'\n'}"
+	ck_out "$rc" "$out" "capture"
+	ck_end "every fragment repeats the datagram's PDM option"
+
+	# Once per datagram, not per fragment, on both sides; later fragments
+	# create no flow of their own.
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the exchange failed (see above)"
+	ck_counters "$NS_B" frag.b "receiver B" Pdm6InPkts="$FRAG_DGRAMS" \
+		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InBadLen=0
+	ck_counters "$NS_A" frag.a "sender A" Pdm6InPkts="$FRAG_DGRAMS" \
+		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InBadLen=0
+	ck_end "PDM accounted once per datagram"
+
+	# One datagram in two fragments whose PDM options differ, the later
+	# fragment sent first: B accounts one PDM, the first fragment's, and
+	# echoes it in the PSNLR of its reply.
+	counters_save "$NS_B" frag2.b
+	ck_err $? "cannot read the counters of B"
+	capture_start frag2 "$NS_B"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/frag2.udp" udp_server "$UDP_PORT" 1 echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" frag_pair "$ADDR_A" "$ADDR_B" "$FRAG_PAIR_SPORT" "$UDP_PORT" \
+		"$FRAG_PAIR_SIZE" "$FRAG_PAIR_PSN_FIRST" "$FRAG_PAIR_PSN_LATER"
+	ck_err $? "IPV6_HDRINCL send failed"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get the datagram"
+	printf -v pad '%*s' $((FRAG_PAIR_SIZE - 14)) ''
+	expect="pdm-frag-pair-${pad// /y}"
+	[ "$(cat "$TMP_DIR/frag2.udp")" = "$expect" ]
+	ck_err $? "receiver did not get the datagram intact"
+	ck_counters "$NS_B" frag2.b "receiver B" Pdm6InPkts=1 Pdm6InBadLen=0
+	capture_stop frag2
+	ck_err $? "$CAP_ERR"
+	out=$(pdm_awk frag2 '
+		$F["src"] == addr_a && $F["frag"] != "-" {
+			split($F["frag"], fr, ":")
+			if (!na++ && fr[2] == 0)
+				fail("the first fragment arrived first")
+		}
+		$F["src"] == addr_b && $F["proto"] == 17 && $F["dport"] == sport {
+			reply++
+			if (!pdm_ok())
+				err("reply without PDM")
+			else if ($F["psnlr"] != psn)
+				err("reply has PSNLR " $F["psnlr"] ", expected " psn)
+		}
+		END {
+			if (na != 2 || reply != 1)
+				fail(na + 0 " fragments sent and " reply + 0 \
+				     " replies, expected 2 and 1")
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" \
+		   -v sport="$FRAG_PAIR_SPORT" -v psn="$FRAG_PAIR_PSN_FIRST" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "first fragment's PDM accounted when a later one arrives first"
+}
+
+# Usage: tshark_compare <pcap>: decode <pcap> with pdm_parser and tshark and
+# print a line for every PDM packet where they differ; the last line gives
+# the number of packets compared.
+tshark_compare()
+{
+	local pcap=$1
+	local rc
+
+	"$PARSER" "$pcap" > "$pcap.txt" || return 1
+	# TCP analysis is not needed and slow
+	tshark -n -r "$pcap" -o tcp.analyze_sequence_numbers:FALSE \
+		-T fields -E separator=/t -E occurrence=a -E aggregator=, \
+		-e frame.number -e ipv6.dstopts.len_oct \
+		-e ipv6.opt.type -e ipv6.opt.length \
+		-e ipv6.opt.pdm.scale_dtlr -e ipv6.opt.pdm.scale_dtls \
+		-e ipv6.opt.pdm.psn_this_pkt -e ipv6.opt.pdm.psn_last_recv \
+		-e ipv6.opt.pdm.delta_last_recv -e ipv6.opt.pdm.delta_last_sent \
+		> "$pcap.tshark" 2> "$pcap.tshark.err"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "tshark failed: $(grep -v 'Running as' "$pcap.tshark.err" | head -n 1)"
+		return "$rc"
+	fi
+
+	# tshark lists every option type, and a length for all but Pad1: the
+	# PDM length is the one at the position of type 0x0f, Pad1 skipped.
+	awk -F '\t' '
+		FILENAME == ARGV[1] {
+			ts[$1] = $0
+			next
+		}
+		FNR == 1 && $1 == "#" {
+			for (i = 2; i <= NF; i++)
+				F[$i] = i - 1
+			next
+		}
+		$F["pdm"] != "ok" { next }
+		{
+			n++
+			if (!($F["n"] in ts)) {
+				print "frame " $F["n"] ": not decoded by tshark"
+				bad++
+				next
+			}
+			split(ts[$F["n"]], t, "\t")
+			nt = split(t[3], types, ",")
+			split(t[4], lens, ",")
+			pdmlen = "none"
+			j = 1
+			for (i = 1; i <= nt; i++) {
+				if (types[i] == "0x0f")
+					pdmlen = lens[j]
+				if (types[i] != "0x00")
+					j++
+			}
+			mine = $F["dohlen"] " 10 " $F["sdtlr"] " " $F["sdtls"] " " \
+			       $F["psntp"] " " $F["psnlr"] " " $F["dtlr"] " " $F["dtls"]
+			theirs = t[2] " " pdmlen " " t[5] " " t[6] " " t[7] " " \
+				 t[8] " " t[9] " " t[10]
+			if (mine != theirs) {
+				print "frame " $F["n"] ": pdm_parser [" mine "]," \
+				      " tshark [" theirs "]"
+				bad++
+			}
+		}
+		END {
+			print n + 0
+			exit bad > 0
+		}' "$pcap.tshark" FS=' ' "$pcap.txt"
+}
+
+pdm_tshark_test()
+{
+	local merged="$TMP_DIR/all.pcap"
+	local files=() out rc total=0 f
+
+	if ! command -v tshark >/dev/null 2>&1; then
+		ck_skip "tshark not installed"
+		ck_end "tshark decodes the same PDM fields as pdm_parser"
+		return
+	fi
+
+	ck_mixed
+	rm -f "$merged"
+	files=("$TMP_DIR"/*.pcap)
+	# one tshark run over all captures when possible: it starts slowly
+	if [ ${#files[@]} -gt 1 ] && command -v mergecap >/dev/null 2>&1; then
+		out=$(mergecap -F pcap -a -w "$merged" "${files[@]}" 2>&1)
+		ck_out $? "$out" "mergecap failed"
+		files=("$merged")
+	fi
+
+	for f in "${files[@]}"; do
+		out=$(tshark_compare "$f" 2>&1)
+		rc=$?
+		ck_out "$rc" "$out" "${f##*/}"
+		[ "$rc" -eq 0 ] && total=$((total + ${out##*$'\n'}))
+	done
+	diag "$total PDM packets compared"
+	[ "$total" -gt 0 ]
+	ck_err $? "no PDM packet to compare"
+	ck_end "tshark decodes the same PDM fields as pdm_parser"
+	rm -f "$merged" "$merged".*
+}
+
+################################################################################
+# Main
+
+while getopts :t:pkvh o; do
+	case $o in
+	t) TESTS=$OPTARG;;
+	p) PAUSE_ON_FAIL=yes;;
+	k) KEEP_FILES=yes;;
+	v) VERBOSE=$((VERBOSE + 1));;
+	h) usage; exit 0;;
+	*) usage >&2; exit "$KSFT_FAIL";;
+	esac
+done
+
+plan=0
+for t in $TESTS; do
+	if [ -z "${CASE_RESULTS[$t]+set}" ]; then
+		echo "Unknown test: $t" >&2
+		usage >&2
+		exit "$KSFT_FAIL"
+	fi
+	IFS='|' read -r -a descs <<< "${CASE_RESULTS[$t]}"
+	plan=$((plan + ${#descs[@]}))
+done
+
+ktap_print_header
+
+# Usage: skip_all <reason>: the script cannot run at all.
+skip_all()
+{
+	ktap_skip_all "$*"
+	exit "$KSFT_SKIP"
+}
+
+[ "$(id -u)" -eq 0 ] || skip_all "Need root privileges"
+
+for tool in ip tc tcpdump python3 awk sysctl ping nstat; do
+	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not found"
+done
+tcpdump -h 2>&1 | grep -q immediate-mode ||
+	skip_all "tcpdump with --immediate-mode option required"
+[ -x "$PARSER" ] || skip_all "$PARSER not built"
+
+# Kernel support: the per-netns sysctl only exists with CONFIG_IPV6_PDM.
+sysctl -n net.ipv6.pdm.enabled >/dev/null 2>&1 ||
+	skip_all "Kernel without IPv6 PDM support (no net.ipv6.pdm.enabled)"
+
+TMP_DIR=$(mktemp -d) || ktap_exit_fail_msg "mktemp failed"
+trap cleanup EXIT
+write_py_helper
+
+ktap_set_plan "$plan"
+for t in $TESTS; do
+	case_run "$t"
+done
+
+ktap_finished
