@@ -2,26 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 # Check that the series applies to the pristine bases, that patches/ is
 # exactly what exporting the applied series gives, that the readable
-# views match, and that every kernel patch is checkpatch --strict clean.
+# views match, that every kernel patch is checkpatch --strict clean, and
+# (scripts/check-builds.sh) that it builds as netdev's CI builds it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
-usage: $0
-Prints one line per check ("ok"/"FAIL") and exits non-zero on any failure.
+usage: $0 [-h] [-B] [-K KTAP]
+  -B       skip the builds of scripts/check-builds.sh (quick checks only)
+  -K KTAP  where to write the flat KTAP (default \$PDM_CACHE/logs/series.ktap)
+Prints flat KTAP, one result per check, and exits non-zero on any failure.
 USAGE
 }
-[ "${1:-}" = "-h" ] && { usage; exit 0; }
+builds=1 ktap=$PDM_CACHE/logs/series.ktap
+while getopts hBK: o; do
+	case $o in
+	B) builds='' ;;
+	K) ktap=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+pdm_lock
+mkdir -p "$(dirname "$ktap")"
 
-fail=0
+fail=0 num=0 results=()
 check() { # description command...
-	local d=$1
+	local d=$1 out
 	shift
-	if "$@"; then
-		echo "ok: $d"
+	num=$((num + 1))
+	if out=$("$@" 2>&1); then
+		results+=("ok $num $d")
 	else
-		echo "FAIL: $d"
+		[ -z "$out" ] || results+=("$(head -20 <<<"$out" | sed 's/^/# /')")
+		results+=("not ok $num $d")
 		fail=1
 	fi
 }
@@ -71,4 +86,27 @@ for p in "$TOP"/patches/iproute2/*.patch; do
 	check "checkpatch --strict iproute2/$(basename "$p")" \
 		perl "$cp" --no-tree --strict --quiet "$p"
 done
+
+# The builds: their results follow, renumbered.
+if [ -n "$builds" ]; then
+	"$TOP/scripts/check-builds.sh" -K "$tmp/builds.ktap" >&2 || fail=1
+	while IFS= read -r line; do
+		if [[ $line =~ ^(not\ ok|ok)\ [0-9]+\ (.*)$ ]]; then
+			num=$((num + 1))
+			results+=("${BASH_REMATCH[1]} $num ${BASH_REMATCH[2]}")
+		elif [[ $line = "# "* ]]; then
+			results+=("$line")
+		fi
+	done <"$tmp/builds.ktap" 2>/dev/null
+	[ -s "$tmp/builds.ktap" ] || {
+		num=$((num + 1))
+		results+=("not ok $num check-builds.sh ran (no result)")
+	}
+fi
+
+{
+	echo "TAP version 13"
+	echo "1..$num"
+	printf '%s\n' "${results[@]}"
+} | tee "$ktap"
 exit $fail
