@@ -65,6 +65,7 @@ for ns in "${VM_NS[@]}"; do
 		"VM $ns: nstat 'Pdm6*' shows the increments of /proc/net/pdm6 over more pings"
 	)
 done
+VM_CASES+=("VM: no kernel report (WARN, lockdep, KASAN...) in the guest's log")
 N_FAKE=$((${#PDM6[@]} / 2 + 9))
 
 echo "TAP version 13"
@@ -264,6 +265,12 @@ vm_increments() { # ns
 	same "$p.want" "$p.got"
 }
 
+# The guest's kernel log, read as it was written, holds no report.
+no_reports() { # kmsg
+	[ -s "$1" ] || { echo "no kernel log in $1"; return 1; }
+	"$TOP/scripts/ktap.py" splats "$1"
+}
+
 vm_reason=''
 if [ -n "$no_vm" ]; then
 	for d in "${VM_CASES[@]}"; do
@@ -292,6 +299,7 @@ else
 			check "${VM_CASES[i + 2]}" vm_increments "$ns"
 			i=$((i + 3))
 		done
+		check "${VM_CASES[i]}" no_reports "$vm/.vm-run/kmsg"
 	else
 		tail -n 40 "$tmp/vm.log" | diag
 		vm_reason="the VM run failed (vm-run.sh exit $rc)"
