@@ -181,6 +181,9 @@ if [ $mode = shell ]; then
 		-serial chardev:con -mon chardev=con,mode=readline
 	qrc=$?
 else
+	# mawk reads a pipe in blocks unless told: the console must come live.
+	awk_live=()
+	awk -W version 2>&1 | grep -q mawk && awk_live=(-W interactive)
 	# Strip the console's CRs, drop the exit marker and what follows it.
 	# In the background, so that 'wait' lets the INT/TERM trap run at once.
 	{
@@ -188,7 +191,7 @@ else
 			-serial chardev:con </dev/null
 		{ echo $? >"$meta/qemu.rc"; } 2>/dev/null
 	} |
-		awk -v out="$meta/rc.console" -v con="$meta/console" '
+		awk "${awk_live[@]}" -v out="$meta/rc.console" -v con="$meta/console" '
 		{ sub(/\r$/, ""); print > con; fflush(con) }
 		done { next }
 		match($0, /<<<VM-RUN-EXIT [0-9]+>>>/) {
