@@ -300,14 +300,19 @@ def kselftest(runlog, kmsg, console, vmrc, out):
                        (running, ": " + ", ".join(why) if why else ""))
         flat.append(r)
     else:
+        first = None
         for n in range(1, plan + 1):
             if n in by_num:
                 flat.append(by_num[n])
             else:
                 r = Result(n, False, "case %d did not run" % n)
-                r.notes.append("no result: %s when the run ended%s" %
-                               (running, " (" + ", ".join(why) + ")"
-                                if why else ""))
+                if first is None:
+                    first = n
+                    r.notes.append("no result: %s when the run ended%s" %
+                                   (running, " (" + ", ".join(why) + ")"
+                                    if why else ""))
+                else:
+                    r.desc += " (as result %d)" % first
                 flat.append(r)
         for r in results:
             if r not in flat:
