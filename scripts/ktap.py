@@ -58,7 +58,7 @@ REPORT_RES = [re.compile(p) for p in (
 )]
 CALL_TRACE_RE = re.compile(r"^Call Trace:")
 # A bare call trace counts unless a report started this many lines before.
-REPORT_SPAN = 80
+REPORT_SPAN = 200
 
 CONSOLE_TS_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KMSG_RE = re.compile(r"^\d+,\d+,\d+,[^;]*;(.*)$")
