@@ -29,7 +29,7 @@ Exit status: 0 when every result passed or skipped, 1 otherwise, 2 when
 nothing could be run (tree, build or installation failure).
 USAGE
 }
-DEBUG_SLOWDOWN=8
+DEBUG_SLOWDOWN=3
 
 debug='' src='' kernel='' ktap='' tmo=''
 while getopts hds:k:K:T: o; do
