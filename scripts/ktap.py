@@ -226,6 +226,17 @@ def write_flat(results, extra, out, header_notes=()):
     return 0 if all(r.ok for r in results + extra) else 1
 
 
+def outside_result(outside, loglines, path):
+    """The result that no report was printed outside the cases; it needs
+    a kernel log to have read."""
+    e = Result(0, not outside and bool(loglines),
+               "no kernel report outside the test cases")
+    e.notes += outside
+    if not loglines:
+        e.notes.append("no kernel log (%s) to read" % path)
+    return e
+
+
 def fail_with(result, note):
     if result.ok:
         result.ok = False
@@ -379,12 +390,7 @@ def kselftest(runlog, kmsg, console, vmrc, out):
         if not agrees:
             e.notes.append("runner: " + outer.line())
     extra.append(e)
-    e = Result(0, not outside and bool(klines),
-               "no kernel report outside the test cases")
-    e.notes += outside
-    if not klines:
-        e.notes.append("no kernel log (%s) to read" % kmsg)
-    extra.append(e)
+    extra.append(outside_result(outside, klines, kmsg))
     for p in problems:
         extra[0].notes.append(p)
     return write_flat(flat, extra, out)
@@ -462,12 +468,7 @@ def kunit(jsonpath, log, suite, out):
                 fail_with(r, "kernel report: " + title)
         else:
             outside.append(title)
-    e = Result(0, not outside and bool(lines),
-               "no kernel report outside the test cases")
-    e.notes += outside
-    if not lines:
-        e.notes.append("no kernel log (%s) to read" % log)
-    return write_flat(flat, [e], out)
+    return write_flat(flat, [outside_result(outside, lines, log)], out)
 
 
 def main(argv):
