@@ -43,6 +43,7 @@ check() { # description command...
 
 tmp=$(mktemp -d)
 worktrees=()
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local p
 	for p in "${worktrees[@]}"; do

@@ -93,6 +93,7 @@ stage() {
 	log "$name: $p passed, $f failed, $s skipped in ${t}s"
 }
 
+# shellcheck disable=SC2016 # "$1" "$2" are the inner bash's
 for st in "${stages[@]}"; do
 	case $st in
 	harness) stage harness "$logs/harness.ktap" bash -o pipefail -c \

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2317,SC2001 # helpers run through t(); sed on lines
 # Tests of the harness's counting (scripts/ktap.py) on made-up runs: that
 # a missing, duplicated or skipped result, a kernel report, a timeout and
 # a crash are each counted as they must be. Prints KTAP.
