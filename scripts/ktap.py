@@ -305,8 +305,7 @@ def kselftest(runlog, kmsg, console, vmrc, out):
     running = "case '%s' was running" % last_case if last_case else \
         "no case had started"
     if plan is None:
-        r = Result(1, False, header or "selftest",
-                   reason="")
+        r = Result(1, False, header or "selftest")
         r.notes.append("no KTAP plan from the test program; %s%s" %
                        (running, ": " + ", ".join(why) if why else ""))
         flat.append(r)
