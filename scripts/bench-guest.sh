@@ -30,7 +30,7 @@ pdm_out() {
 	for ns in b-cli b-srv; do
 		# shellcheck disable=SC2016 # an awk program
 		v=$(ip netns exec $ns awk '$1 == "Pdm6OutPkts" { print $2 }' \
-			/proc/net/pdm6 2>/dev/null || true)
+			/proc/net/snmp6 2>/dev/null || true)
 		n=$((n + ${v:-0}))
 	done
 	echo $n

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Incremental build of the patched iproute2 (Debian's 6.1.0 source plus
-# patches/iproute2/), in a copy of the work tree so the tree stays clean.
+# patches/iproute2/, which may be empty: then Debian's source as it is),
+# in a copy of the work tree so the tree stays clean.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -181,7 +181,7 @@ insmod $m/net/ipv6/ipv6.ko
 ip link set lo down; ip link set lo up
 sysctl -qw net.ipv6.pdm.enabled=1
 ping -6 -c 3 -i 0.2 ::1 >/dev/null
-awk '\$1 == \"Pdm6OutPkts\" { print; exit !(\$2 > 0) }' /proc/net/pdm6"
+awk '\$1 == \"Pdm6OutPkts\" { print; ok = \$2 > 0 } END { exit !ok }' /proc/net/snmp6"
 	share=$work/vm-share
 	rm -rf "$share"
 	splats=''

@@ -51,5 +51,5 @@ kill $cap; wait $cap 2>/dev/null || true
 
 $PY "$here/pdm-decode.py" "$out/demo.pcap"
 echo
-echo "== /proc/net/pdm6 of the client"
-ip netns exec pdm-cli cat /proc/net/pdm6
+echo "== PDM counters of the client (its /proc/net/snmp6)"
+ip netns exec pdm-cli grep '^Pdm6' /proc/net/snmp6

@@ -12,8 +12,11 @@ usage: $0 linux|iproute2 [DIR]
   Writes patches/<project>/NNNN-*.patch from DIR (default
   \$PDM_CACHE/<project>), commits pdm-base..pdm, and records the series'
   hash and the commit in DIR/.git/pdm-series, so that prepare-tree.sh
-  knows the tree holds nothing unexported. For linux, also regenerates
-  net-ipv6-pdm/, Documentation/ and tools-testing-selftests/.
+  knows the tree holds nothing unexported. No commit (an empty series)
+  writes no patch and leaves patches/<project>/ empty. A cover letter,
+  NNNN=0000, comes first when the branch has a description (git branch
+  --edit-description pdm) or the series had one: its text is kept. For linux, also
+  regenerates net-ipv6-pdm/, Documentation/ and tools-testing-selftests/.
   DIR must have branch pdm checked out, no uncommitted changes to tracked
   files and no rebase or 'git am' in progress.
 USAGE
@@ -33,10 +36,16 @@ fi
 	die "$dir is not on branch pdm: check it out (git -C $dir checkout -B pdm) first"
 [ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
 	die "$dir has uncommitted changes"
+# The cover letter's text: the branch's description (git branch
+# --edit-description pdm), else that of the cover letter exported before.
+text=$(mktemp)
+trap 'rm -f "$text"' EXIT
+git -C "$dir" config branch.pdm.description >"$text" ||
+	if [ -e "$out/$COVER" ]; then cover_text "$out/$COVER" >"$text"; fi
+[ -s "$text" ] || text=''
 rm -f "$out"/*.patch
 mkdir -p "$out"
-git -C "$dir" format-patch -q --zero-commit --no-signature \
-	--full-index -o "$out" pdm-base..pdm
+series_export "$dir" "$out" "$text"
 # The series now matches the tree: mark the tree current for prepare-tree.
 echo "$(series_hash "$out") $(git -C "$dir" rev-parse pdm)" >"$gd/pdm-series"
 if [ "$proj" = linux ]; then

@@ -27,6 +27,57 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 # Hash of a patch directory: the key of every cache derived from it.
 series_hash() { { cat "$1"/*.patch 2>/dev/null || true; } | sha256sum | cut -c1-16; }
 
+COVER=0000-cover-letter.patch
+
+# Usage: series_patches DIR: the patches of DIR for git am, in order, one
+# per line: the cover letter is not one.
+series_patches() {
+	local p
+	for p in "$1"/*.patch; do
+		[ -e "$p" ] && [ "${p##*/}" != "$COVER" ] && echo "$p"
+	done
+	return 0
+}
+
+# Usage: cover_text FILE: the subject (first line) and the text of the
+# cover letter FILE, up to its shortlog.
+cover_text() {
+	awk '
+	!subj && /^Subject: / {
+		sub(/^Subject: \[PATCH[^]]*\] */, ""); subj = $0; folded = 1; next
+	}
+	folded && /^ / { subj = subj $0; next }
+	folded { folded = 0 }
+	subj && !body && /^$/ { body = 1; print subj; next }
+	body && /^[^ ].* \([0-9]+\):$/ { exit }
+	body { print }
+	' "$1" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+
+# Usage: series_export GITDIR OUTDIR [COVER_TEXT]: format-patch
+# pdm-base..HEAD of GITDIR into OUTDIR, the same bytes for the same
+# commits. With COVER_TEXT (a file, as cover_text prints), a cover letter
+# too, as format-patch --cover-letter makes it, dated and signed as the
+# last commit.
+series_export() {
+	local dir=$1 out=$2 text=${3:-}
+	local args=(-q --zero-commit --no-signature --full-index -o "$out")
+	[ -z "$text" ] || args+=(--cover-letter --cover-from-description=none)
+	GIT_COMMITTER_NAME=$(git -C "$dir" log -1 --format=%an HEAD) \
+	GIT_COMMITTER_EMAIL=$(git -C "$dir" log -1 --format=%ae HEAD) \
+	GIT_COMMITTER_DATE=$(git -C "$dir" log -1 --format=%ad --date=raw HEAD) \
+		git -C "$dir" format-patch "${args[@]}" pdm-base..HEAD || return 1
+	[ -n "$text" ] && [ -e "$out/$COVER" ] || return 0
+	/usr/bin/python3 - "$out/$COVER" "$text" <<'PY'
+import sys
+cover, text = sys.argv[1], open(sys.argv[2]).read().rstrip("\n").split("\n")
+s = open(cover).read()
+s = s.replace("*** SUBJECT HERE ***", text[0], 1)
+s = s.replace("*** BLURB HERE ***", "\n".join(text[1:]).strip("\n"), 1)
+open(cover, "w").write(s)
+PY
+}
+
 # One run at a time on $PDM_CACHE: take an exclusive lock on
 # $PDM_CACHE/.lock for the rest of the calling script's life, waiting
 # (with one message) for the run that holds it. Re-entrant: flock locks

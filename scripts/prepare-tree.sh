@@ -10,6 +10,7 @@ usage() {
 usage: $0 [-f] linux|iproute2 [DIR]
   linux     Debian's $KERNEL_DEB_PACKAGE $KERNEL_DEB_VERSION (Linux $KERNEL_VERSION) + patches/linux/
   iproute2  Debian's iproute2 $IPROUTE2_VERSION source + patches/iproute2/
+            (may be empty or absent: the tree is then the base)
   DIR       work tree (default: \$PDM_CACHE/<project>, PDM_CACHE=$PDM_CACHE)
   -f        reset the tree to patches/ even if it holds work that is not
             exported (its commits stay reachable in 'git reflog', its
@@ -114,9 +115,17 @@ if [ -n "${s_hash:-}" ] && [ -z "${s_commit:-}" ] && [ "$s_hash" = "$hash" ] &&
 	# Older stamp: HEAD is what was applied if it exports to patches/.
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	git -C "$dir" format-patch -q --zero-commit --no-signature \
-		--full-index -o "$tmp" pdm-base..HEAD
-	if diff -r -q "$tmp" "$patches" >/dev/null 2>&1; then
+	cover=''
+	if [ -e "$patches/$COVER" ]; then
+		cover=$tmp/cover
+		cover_text "$patches/$COVER" >"$cover"
+	fi
+	series_export "$dir" "$tmp/export" "$cover"
+	# An empty series may have no directory at all (git keeps none).
+	mkdir -p "$tmp/export" "$tmp/none"
+	want=$patches
+	[ -d "$want" ] || want=$tmp/none
+	if diff -r -q "$tmp/export" "$want" >/dev/null 2>&1; then
 		s_commit=$head
 		echo "$s_hash $s_commit" >"$stamp"
 	fi
@@ -172,7 +181,8 @@ if [ ${#work[@]} -gt 0 ]; then
 	[ -z "$branch" ] || [ "$branch" = "$head" ] || drop+=", branch pdm ${branch:0:12}"
 	log "dropping HEAD $drop (still in git -C $dir reflog)"
 fi
-log "applying $(find "$patches" -maxdepth 1 -name '*.patch' | wc -l) patches to $dir"
+mapfile -t series < <(series_patches "$patches")	# none: no directory
+log "applying ${#series[@]} patches to $dir"
 git -C "$dir" am --abort >/dev/null 2>&1 || true
 git -C "$dir" rebase --abort >/dev/null 2>&1 || true
 # Apply in a scratch work tree of the base, then move the tree to the
@@ -182,10 +192,10 @@ wt=$dir.apply
 git -C "$dir" worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"
 git -C "$dir" worktree prune
 git -C "$dir" worktree add -q --detach "$wt" pdm-base
-if ls "$patches"/*.patch >/dev/null 2>&1; then
+if [ ${#series[@]} -gt 0 ]; then
 	# Committer date = author date: the same series gives the same commits.
 	if ! git -C "$wt" am -q --committer-date-is-author-date \
-		--whitespace=nowarn "$patches"/*.patch; then
+		--whitespace=nowarn "${series[@]}"; then
 		git -C "$wt" am --show-current-patch=diff | head -20 >&2
 		git -C "$dir" worktree remove --force "$wt"
 		die "series does not apply to the pristine base"

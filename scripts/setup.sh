@@ -49,7 +49,8 @@ PKGS=(
 	# kunit.py, the demo's decoder, bench.sh's summary, the selftest's
 	# traffic helpers.
 	python3
-	# iproute2 build (nstat is all the series patches): build-iproute2.sh
+	# iproute2 build (of the iproute2 series; nstat needs no patch, it
+	# reads the Pdm6* counters of /proc/net/snmp6): build-iproute2.sh
 	# copies the tree with rsync; optional libraries are not needed.
 	pkg-config rsync
 	# The VM (vm-run.sh) and what the tests, demo and bench run in it:

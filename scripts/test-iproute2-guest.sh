@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM (see test-iproute2.sh): two namespaces over veth with
-# PDM on, IPv6 pings both ways, then per namespace /proc/net/pdm6 and what
-# NSTAT shows, written to OUTDIR for test-iproute2.sh to compare.
+# PDM on, IPv6 pings both ways, then per namespace /proc/net/snmp6 (where
+# the Pdm6* counters are) and what NSTAT shows, written to OUTDIR for
+# test-iproute2.sh to compare.
 set -euo pipefail
 
 usage() {
@@ -10,10 +11,10 @@ usage() {
 usage: $0 OUTDIR NSTAT   (run in the patched kernel's VM by test-iproute2.sh)
 Writes, for each namespace NS (pdm-a 2001:db8::1, pdm-b 2001:db8::2):
   NS.abs.proc, NS.abs.nstat, NS.abs.proc2
-      /proc/net/pdm6, 'nstat -az Pdm6*', /proc/net/pdm6 again, after pings
+      /proc/net/snmp6, 'nstat -az Pdm6*', /proc/net/snmp6 again, after pings
   NS.inc.proc0, NS.inc.proc1, NS.inc.nstat, NS.inc.proc2
-      /proc/net/pdm6 when the nstat history was taken ('nstat -n'), then
-      after more pings, 'nstat Pdm6*' (the increments), /proc/net/pdm6
+      /proc/net/snmp6 when the nstat history was taken ('nstat -n'), then
+      after more pings, 'nstat Pdm6*' (the increments), /proc/net/snmp6
 and OUTDIR/done last.
 USAGE
 }
@@ -48,17 +49,17 @@ in_ns() { # ns file command...: the command's stdout to OUTDIR/file
 
 pings 4
 for ns in "${NS[@]}"; do
-	in_ns "$ns" "$ns.abs.proc" cat /proc/net/pdm6
+	in_ns "$ns" "$ns.abs.proc" cat /proc/net/snmp6
 	in_ns "$ns" "$ns.abs.nstat" "$nstat" -az 'Pdm6*'
-	in_ns "$ns" "$ns.abs.proc2" cat /proc/net/pdm6
+	in_ns "$ns" "$ns.abs.proc2" cat /proc/net/snmp6
 	rm -f "$out/$ns.history"
 	in_ns "$ns" "$ns.inc.nstat0" "$nstat" -n
-	in_ns "$ns" "$ns.inc.proc0" cat /proc/net/pdm6
+	in_ns "$ns" "$ns.inc.proc0" cat /proc/net/snmp6
 done
 pings 3
 for ns in "${NS[@]}"; do
-	in_ns "$ns" "$ns.inc.proc1" cat /proc/net/pdm6
+	in_ns "$ns" "$ns.inc.proc1" cat /proc/net/snmp6
 	in_ns "$ns" "$ns.inc.nstat" "$nstat" 'Pdm6*'
-	in_ns "$ns" "$ns.inc.proc2" cat /proc/net/pdm6
+	in_ns "$ns" "$ns.inc.proc2" cat /proc/net/snmp6
 done
 : >"$out/done"
