@@ -12,7 +12,7 @@
 #include <linux/pdm.h>
 #include <linux/unaligned.h>
 #include <kunit/visibility.h>
-#include <net/pdm.h>
+#include "pdm_internal.h"
 
 /* 10^9 = 2^9 * 5^9: attoseconds = (ns * 5^9) << 9, with no rounding. */
 #define PDM_NS_TO_ASEC_MUL	1953125ULL
@@ -118,6 +118,32 @@ enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail,
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_parse);
 
+/**
+ * pdm_find - find the PDM option of a destination options header
+ * @doh: the header, as ip6_parse_tlv() accepted it: its options fit
+ *
+ * Return: the first PDM option, from its type octet, or NULL.
+ */
+const u8 *pdm_find(const struct ipv6_opt_hdr *doh)
+{
+	unsigned int len = ipv6_optlen(doh), off = 2;
+	const u8 *p = (const u8 *)doh;
+
+	while (off + 2 <= len) {
+		if (p[off] == IPV6_TLV_PAD1) {
+			off++;
+			continue;
+		}
+		if (off + 2 + p[off + 1] > len)
+			break;
+		if (p[off] == IPV6_TLV_PDM)
+			return p + off;
+		off += 2 + p[off + 1];
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_find);
+
 static void pdm_write_v1(u8 *buf, const struct pdm_info *pi)
 {
 	struct ipv6_pdm_v1_opt *v1 = (struct ipv6_pdm_v1_opt *)buf;
@@ -133,13 +159,22 @@ static void pdm_write_v1(u8 *buf, const struct pdm_info *pi)
 }
 
 /*
+ * Most options in front of PDM: with PDM, as many as the default
+ * net.ipv6.max_dst_opts_number lets a receiver take (IP6_DEFAULT_MAX_DST_OPTS_CNT).
+ */
+#define PDM_MAX_OTHER_OPTS	(IP6_DEFAULT_MAX_DST_OPTS_CNT - 1)
+/* Longest destination options header: Hdr Ext Len is 8 bits. */
+#define PDM_MAX_DOH_LEN		2048
+
+/*
  * End of the last option that is not padding in a socket's own
  * destination options header, or 0 if PDM must not be merged into it:
- * it carries a PDM option of its own, or its options do not parse.
+ * it carries a PDM option of its own, its options do not parse, or there
+ * are so many that receivers would drop the packet with one more.
  */
 static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
 {
-	unsigned int len = ipv6_optlen(dst1), off = 2, end = 2;
+	unsigned int len = ipv6_optlen(dst1), off = 2, end = 2, n = 0;
 	const u8 *p = (const u8 *)dst1;
 
 	while (off < len) {
@@ -153,8 +188,11 @@ static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
 		    type == IPV6_TLV_PDM)
 			return 0;
 		off += 2 + p[off + 1];
-		if (type != IPV6_TLV_PADN)
+		if (type != IPV6_TLV_PADN) {
+			if (++n > PDM_MAX_OTHER_OPTS)
+				return 0;
 			end = off;
+		}
 	}
 	return end;
 }
@@ -164,18 +202,19 @@ static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
  * @dst1: the socket's own final destination options header, or NULL
  *
  * PDM goes after the last option of @dst1, on a 2-octet boundary so that
- * its 16-bit fields are aligned (RFC 8250 states no alignment rule that
- * we know of), and the header is padded to a multiple of 8 octets.
+ * its 16-bit fields are aligned, and the header is padded to a multiple
+ * of 8 octets. The trailing padding of @dst1, however long, is dropped.
  *
  * Return: the header length in octets, or 0 if PDM is not to be added.
  */
 unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1)
 {
-	unsigned int end = dst1 ? pdm_opts_end(dst1) : 2;
+	unsigned int end = dst1 ? pdm_opts_end(dst1) : 2, len;
 
 	if (!end)
 		return 0;
-	return ALIGN(end + (end & 1) + PDM_V1_OPT_SIZE, 8);
+	len = ALIGN(end + (end & 1) + PDM_V1_OPT_SIZE, 8);
+	return len <= PDM_MAX_DOH_LEN ? len : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_doh_len);
 

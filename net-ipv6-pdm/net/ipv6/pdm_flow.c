@@ -2,20 +2,34 @@
 /*
  * IPv6 Performance and Diagnostic Metrics (PDM): per-flow state.
  *
- * One entry per 5-tuple, seen from this node, shared by both directions.
+ * One entry per flow, seen from this node, shared by both directions.
  * Entries are created from softirq or process context with GFP_ATOMIC,
- * never beyond max_flows, found under RCU, expired when idle for
- * flow_timeout by a delayed work, and freed after a grace period. The
- * work runs only while the table has entries: each creation queues it
- * (a no-op when queued already) and it requeues itself while any remain.
+ * found under RCU, expired when idle for flow_timeout by a delayed work,
+ * and freed after a grace period. The work runs only while the table has
+ * entries: each creation queues it (a no-op when queued already) and it
+ * requeues itself while any remain.
+ *
+ * The table never holds more than max_flows entries: a new flow evicts an
+ * old one (CLOCK): the oldest entry that has seen no packet since it was
+ * created or last looked at, within a bounded scan; the entries passed
+ * over go to the back. A flood of one-packet flows thus cannot keep a
+ * flow that is in use, nor a new one, out of the table.
  */
 
 #include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
-#include <net/pdm.h>
+#include "pdm_internal.h"
+
+/* Entries eviction looks at, at most, for one new flow. */
+#define PDM_EVICT_SCAN	8
+/* Entries expiry looks at between two chances to reschedule. */
+#define PDM_GC_BATCH	256
+
+static struct kmem_cache *pdm_flow_cache __read_mostly;
 
 static const struct rhashtable_params pdm_flow_params = {
 	.key_len		= sizeof(struct pdm_flow_key),
@@ -34,7 +48,7 @@ static const struct rhashtable_params pdm_flow_params = {
  * @rport: remote port, 0 if @proto has none
  *
  * A packet sent and the reply received give the same key, so the two
- * directions share one entry.
+ * directions share one entry. The caller sets the link and the VRF.
  */
 void pdm_flow_key_init(struct pdm_flow_key *key,
 		       const struct in6_addr *local,
@@ -50,9 +64,67 @@ void pdm_flow_key_init(struct pdm_flow_key *key,
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_init);
 
+/**
+ * pdm_flow_cache_init - create the slab cache of flow entries
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pdm_flow_cache_init(void)
+{
+	pdm_flow_cache = KMEM_CACHE(pdm_flow, 0);
+	return pdm_flow_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * pdm_flow_cache_exit - destroy the slab cache of flow entries
+ */
+void pdm_flow_cache_exit(void)
+{
+	/* Entries freed by kfree_rcu() go back to the cache first. */
+	rcu_barrier();
+	kmem_cache_destroy(pdm_flow_cache);
+}
+
 static void pdm_flow_free(void *ptr, void *arg)
 {
-	kfree(ptr);
+	kmem_cache_free(pdm_flow_cache, ptr);
+}
+
+/* Remove @f from the table, under pn->lock; false if gone already. */
+static bool pdm_flow_unlink(struct pdm_net *pn, struct pdm_flow *f)
+{
+	lockdep_assert_held(&pn->lock);
+
+	if (list_empty(&f->lru))
+		return false;
+	list_del_init(&f->lru);
+	WARN_ON_ONCE(rhashtable_remove_fast(&pn->flows, &f->node,
+					    pdm_flow_params));
+	WRITE_ONCE(pn->nflows, pn->nflows - 1);
+	kfree_rcu(f, rcu);
+	return true;
+}
+
+/* Evict one entry, under pn->lock; false if the table is empty. */
+static bool pdm_flows_evict(struct pdm_net *pn)
+{
+	struct pdm_flow *f;
+	u32 pkts;
+	int i;
+
+	for (i = 0; i < PDM_EVICT_SCAN; i++) {
+		f = list_first_entry_or_null(&pn->lru, struct pdm_flow, lru);
+		if (!f)
+			return false;
+		pkts = READ_ONCE(f->pkts);
+		if (pkts == f->pkts_seen)
+			break;
+		/* Used since the last look: a second chance. */
+		f->pkts_seen = pkts;
+		list_move_tail(&f->lru, &pn->lru);
+	}
+	f = list_first_entry(&pn->lru, struct pdm_flow, lru);
+	return pdm_flow_unlink(pn, f);
 }
 
 static void pdm_flows_gc_schedule(struct pdm_net *pn)
@@ -68,12 +140,10 @@ static void pdm_flows_gc(struct work_struct *work)
 {
 	struct pdm_net *pn = container_of(to_delayed_work(work),
 					  struct pdm_net, gc_work);
-	unsigned int n;
 
-	n = pdm_flows_expire(pn, false);
-	this_cpu_add(pn->mib->mibs[PDM_MIB_FLOWSEXPIRED], n);
+	pdm_flows_expire(pn, false);
 	/* A flow created from now on queues the work again by itself. */
-	if (atomic_read(&pn->nflows))
+	if (READ_ONCE(pn->nflows))
 		pdm_flows_gc_schedule(pn);
 }
 
@@ -85,7 +155,9 @@ static void pdm_flows_gc(struct work_struct *work)
  */
 int pdm_flows_init(struct pdm_net *pn)
 {
-	atomic_set(&pn->nflows, 0);
+	spin_lock_init(&pn->lock);
+	INIT_LIST_HEAD(&pn->lru);
+	pn->nflows = 0;
 	INIT_DELAYED_WORK(&pn->gc_work, pdm_flows_gc);
 	return rhashtable_init(&pn->flows, &pdm_flow_params);
 }
@@ -109,16 +181,18 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_flows_destroy);
  * @pn: per-netns PDM data
  * @all: remove every flow, idle or not
  *
- * Process context. Concurrent users of a removed entry keep it until
- * the RCU grace period ends.
+ * Process context. The walk lets others run every PDM_GC_BATCH entries,
+ * so that no RCU read section or lock hold spans a large table.
+ * Concurrent users of a removed entry keep it until the RCU grace period
+ * ends.
  *
- * Return: the number of flows removed.
+ * Return: the number of flows removed, also added to Pdm6FlowsExpired.
  */
 unsigned int pdm_flows_expire(struct pdm_net *pn, bool all)
 {
 	unsigned long idle = READ_ONCE(pn->flow_timeout) * HZ;
 	struct rhashtable_iter iter;
-	unsigned int n = 0;
+	unsigned int n = 0, seen = 0;
 	struct pdm_flow *f;
 
 	rhashtable_walk_enter(&pn->flows, &iter);
@@ -129,18 +203,21 @@ unsigned int pdm_flows_expire(struct pdm_net *pn, bool all)
 				continue;
 			break;
 		}
-		if (!all &&
-		    time_before(jiffies, READ_ONCE(f->last_used) + idle))
-			continue;
-		if (rhashtable_remove_fast(&pn->flows, &f->node,
-					   pdm_flow_params))
-			continue;
-		atomic_dec(&pn->nflows);
-		kfree_rcu(f, rcu);
-		n++;
+		if (all ||
+		    !time_before(jiffies, READ_ONCE(f->last_used) + idle)) {
+			spin_lock_bh(&pn->lock);
+			n += pdm_flow_unlink(pn, f);
+			spin_unlock_bh(&pn->lock);
+		}
+		if (++seen % PDM_GC_BATCH == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+	PDM_ADD_STATS(pn, PDM_MIB_FLOWSEXPIRED, n);
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flows_expire);
@@ -160,49 +237,61 @@ void pdm_flows_flush(struct pdm_net *pn)
  * @key: the flow, from this node's point of view
  *
  * Caller holds rcu_read_lock(). Any context but hard IRQ. A new flow
- * starts with a random PSN This Packet, as RFC 8250 asks.
+ * starts with a random PSN This Packet, as RFC 8250 asks; when the table
+ * is at max_flows, it evicts an old one (see the top of this file).
  *
- * Return: the flow, valid until rcu_read_unlock(), or NULL when the
- * table is at max_flows or memory is short.
+ * Return: the flow, valid until rcu_read_unlock(), or NULL when memory
+ * is short or no room could be made (Pdm6FlowsNoMem).
  */
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key)
 {
+	unsigned int evicted = 0, max;
 	struct pdm_flow *f, *old;
 
 	f = rhashtable_lookup(&pn->flows, key, pdm_flow_params);
 	if (likely(f))
 		return f;
 
-	if (atomic_inc_return(&pn->nflows) > READ_ONCE(pn->max_flows)) {
-		atomic_dec(&pn->nflows);
-		PDM_INC_STATS(pn, PDM_MIB_FLOWSFULL);
-		return NULL;
-	}
-
-	f = kzalloc(sizeof(*f), GFP_ATOMIC | __GFP_NOWARN);
+	f = kmem_cache_zalloc(pdm_flow_cache, GFP_ATOMIC | __GFP_NOWARN);
 	if (!f)
-		goto undo;
+		goto nomem;
 	f->key = *key;
 	spin_lock_init(&f->lock);
 	f->psntp_next = get_random_u32();
 	f->last_used = jiffies;
+	/* The packet that creates the flow is no sign of use. */
+	f->pkts_seen = 1;
 
-	old = rhashtable_lookup_get_insert_fast(&pn->flows, &f->node,
-						pdm_flow_params);
+	max = READ_ONCE(pn->max_flows);
+	spin_lock_bh(&pn->lock);
+	/* Bounded: after max_flows is lowered the table shrinks by steps. */
+	while (pn->nflows >= max && evicted < PDM_EVICT_SCAN &&
+	       pdm_flows_evict(pn))
+		evicted++;
+	if (pn->nflows < max)
+		old = rhashtable_lookup_get_insert_fast(&pn->flows, &f->node,
+							pdm_flow_params);
+	else
+		old = ERR_PTR(-ENOSPC);
+	if (!old) {
+		list_add_tail(&f->lru, &pn->lru);
+		WRITE_ONCE(pn->nflows, pn->nflows + 1);
+	}
+	spin_unlock_bh(&pn->lock);
+	PDM_ADD_STATS(pn, PDM_MIB_FLOWSEVICTED, evicted);
+
 	if (likely(!old)) {
 		PDM_INC_STATS(pn, PDM_MIB_FLOWSCREATED);
 		pdm_flows_gc_schedule(pn);
 		return f;
 	}
-	kfree(f);
-	if (!IS_ERR(old)) {
-		/* Lost a race with another CPU creating the same flow. */
-		atomic_dec(&pn->nflows);
+	kmem_cache_free(pdm_flow_cache, f);
+	/* Else lost a race with another CPU creating the same flow. */
+	if (!IS_ERR(old))
 		return old;
-	}
-undo:
-	atomic_dec(&pn->nflows);
+nomem:
+	PDM_INC_STATS(pn, PDM_MIB_FLOWSNOMEM);
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_get);
@@ -250,6 +339,7 @@ void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
 	}
 	f->t_tx = now;
 	f->flags |= PDM_F_TX;
+	WRITE_ONCE(f->pkts, f->pkts + 1);
 	spin_unlock_bh(&f->lock);
 
 	pdm_flow_touch(f);
@@ -273,6 +363,7 @@ void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
 	}
 	f->t_rx = now;
 	f->flags |= PDM_F_RX;
+	WRITE_ONCE(f->pkts, f->pkts + 1);
 	spin_unlock_bh(&f->lock);
 
 	pdm_flow_touch(f);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for IPv6 PDM (RFC 8250): time encoding, option parsing,
- * header layout, the flow state machine and the flow table.
+ * header layout, the flow state machine, flow keys, the flow table's
+ * bound and eviction order, and the counter names.
  */
 
 #include <kunit/test.h>
@@ -11,7 +12,7 @@
 #include <linux/pdm.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
-#include <net/pdm.h>
+#include "pdm_internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -276,6 +277,8 @@ static const struct pdm_merge_case pdm_merge_cases[] = {
 	{ "odd end", { 0, 0, 0x1e, 1, 9, 0, 0, 0 }, 24, 6 },
 	{ "padded option", { 0, 1, 0x1e, 6, 1, 2, 3, 4, 5, 6, 0x01, 4 }, 24, 10 },
 	{ "has PDM", { 0, 1, 0x0f, 10 }, 0, 0 },
+	/* Padding the application left, however long, is dropped. */
+	{ "long padding", { 0, 1, 0x1e, 2, 1, 2, 0x01, 8 }, 24, 6 },
 	{ "overrun", { 0, 0, 0x1e, 9, 1, 2, 3, 4 }, 0, 0 },
 };
 
@@ -313,18 +316,16 @@ static void pdm_test_merge(struct kunit *test)
 }
 
 /* A packet sent and its reply map to the same flow entry. */
-static void pdm_test_key_symmetry(struct kunit *test)
+/* An skb as UDP or ICMPv6 hands it to ipv6_pdm_rcv(): B receives from A. */
+static struct sk_buff *pdm_test_rx_skb(struct kunit *test,
+				       const struct in6_addr *a,
+				       const struct in6_addr *b)
 {
-	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
-	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
-	struct pdm_flow_key krx, ktx;
 	struct ipv6hdr *ip6h;
 	struct udphdr *uh;
-	struct flowi6 fl6;
 	struct sk_buff *skb;
 	u8 *doh;
 
-	/* B receives UDP 1000 -> 2000 from A, behind a PDM header. */
 	skb = alloc_skb(128, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kfree_skb,
@@ -333,16 +334,29 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	ip6h = skb_put_zero(skb, sizeof(*ip6h));
 	ip6h->version = 6;
 	ip6h->nexthdr = NEXTHDR_DEST;
-	ip6h->saddr = a;
-	ip6h->daddr = b;
-	skb_set_transport_header(skb, skb->len);
+	ip6h->saddr = *a;
+	ip6h->daddr = *b;
 	doh = skb_put_zero(skb, 16);
 	doh[0] = IPPROTO_UDP;
 	doh[1] = 1;
+	skb_set_transport_header(skb, skb->len);
 	uh = skb_put_zero(skb, sizeof(*uh));
 	uh->source = htons(1000);
 	uh->dest = htons(2000);
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
+	return skb;
+}
+
+static void pdm_test_key_symmetry(struct kunit *test)
+{
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	struct pdm_flow_key krx, ktx;
+	struct flowi6 fl6;
+	struct sk_buff *skb;
+
+	/* B receives UDP 1000 -> 2000 from A. */
+	skb = pdm_test_rx_skb(test, &a, &b);
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
 
 	/* B answers from 2000 to 1000. */
 	memset(&fl6, 0, sizeof(fl6));
@@ -351,70 +365,77 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	fl6.flowi6_proto = IPPROTO_UDP;
 	fl6.fl6_sport = htons(2000);
 	fl6.fl6_dport = htons(1000);
-	pdm_flow_key_xmit(&ktx, &fl6);
+	pdm_flow_key_xmit(&ktx, &fl6, NULL);
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 2000);
 
+	/* The link does not enter the key of a global peer. */
+	fl6.flowi6_oif = 3;
+	pdm_flow_key_xmit(&ktx, &fl6, NULL);
+	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
+
 	/* ICMPv6 has no ports: its type and code must not enter the key. */
-	doh[0] = IPPROTO_ICMPV6;
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_ICMPV6));
 	fl6.flowi6_proto = IPPROTO_ICMPV6;
 	fl6.fl6_icmp_type = ICMPV6_ECHO_REPLY;
-	pdm_flow_key_xmit(&ktx, &fl6);
+	pdm_flow_key_xmit(&ktx, &fl6, NULL);
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 0);
+
+	/* Multicast is not accounted. */
+	ipv6_hdr(skb)->daddr.s6_addr[0] = 0xff;
+	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
 }
 
-/* The first fragment accounts the PDM that every fragment repeats. */
-static void pdm_test_key_fragments(struct kunit *test)
+static void pdm_test_key_link_local(struct kunit *test)
 {
-	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
-	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
-	struct pdm_flow_key krx, kwant;
-	struct ipv6hdr *ip6h;
-	struct frag_hdr *fh;
-	struct udphdr *uh;
+	struct in6_addr a = { .s6_addr = { 0xfe, 0x80, [15] = 1 } };
+	struct in6_addr b = { .s6_addr = { 0xfe, 0x80, [15] = 2 } };
+	struct pdm_flow_key krx, ktx;
+	struct flowi6 fl6;
 	struct sk_buff *skb;
-	u8 *doh;
 
-	skb = alloc_skb(128, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kfree_skb,
-							skb), 0);
-	skb_reset_network_header(skb);
-	ip6h = skb_put_zero(skb, sizeof(*ip6h));
-	ip6h->version = 6;
-	ip6h->nexthdr = NEXTHDR_DEST;
-	ip6h->saddr = a;
-	ip6h->daddr = b;
-	skb_set_transport_header(skb, skb->len);
-	doh = skb_put_zero(skb, 16);
-	doh[0] = NEXTHDR_FRAGMENT;
-	doh[1] = 1;
-	fh = skb_put_zero(skb, sizeof(*fh));
-	fh->nexthdr = IPPROTO_UDP;
-	fh->frag_off = htons(IP6_MF);
-	uh = skb_put_zero(skb, sizeof(*uh));
-	uh->source = htons(1000);
-	uh->dest = htons(2000);
+	/* The same link-local peer on links 3 and 4: two flows. */
+	skb = pdm_test_rx_skb(test, &a, &b);
+	IP6CB(skb)->iif = 3;
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
+	KUNIT_EXPECT_EQ(test, krx.ifindex, 3);
 
-	pdm_flow_key_init(&kwant, &b, &a, IPPROTO_UDP, htons(2000),
-			  htons(1000));
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb));
-	KUNIT_EXPECT_MEMEQ(test, &krx, &kwant, sizeof(krx));
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.saddr = b;
+	fl6.daddr = a;
+	fl6.flowi6_proto = IPPROTO_UDP;
+	fl6.fl6_sport = htons(2000);
+	fl6.fl6_dport = htons(1000);
+	fl6.flowi6_oif = 3;
+	pdm_flow_key_xmit(&ktx, &fl6, NULL);
+	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 
-	/* A later fragment: no ports, and its PDM was accounted already. */
-	fh->frag_off = htons(1448 | IP6_MF);
-	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
+	fl6.flowi6_oif = 4;
+	pdm_flow_key_xmit(&ktx, &fl6, NULL);
+	KUNIT_EXPECT_MEMNEQ(test, &krx, &ktx, sizeof(krx));
 
-	/* Not the final destination options header (a Routing header follows). */
-	doh[0] = NEXTHDR_ROUTING;
-	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
+	/* In a VRF, the link is the enslaved device, the VRF keys too. */
+	IP6CB(skb)->flags |= IP6SKB_L3SLAVE;
+	skb->skb_iif = 10;
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
+	KUNIT_EXPECT_EQ(test, krx.ifindex, 3);
+	KUNIT_EXPECT_EQ(test, krx.l3mdev, IS_ENABLED(CONFIG_NET_L3_MASTER_DEV) ?
+					  10 : 0);
+}
 
-	/* A Fragment header cut short. */
-	doh[0] = NEXTHDR_FRAGMENT;
-	skb_trim(skb, skb_transport_offset(skb) + 16 + 4);
-	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb));
+static void pdm_test_find(struct kunit *test)
+{
+	static const u8 pdm_last[24] = { 17, 2, 0x01, 0x00, 0x1e, 2, 1, 2,
+					 0x0f, 10, [20] = 1, 2, 0, 0 };
+	static const u8 none[16] = { 17, 1, 0x1e, 2, 1, 2, 0x01, 8 };
+	static const u8 cut[8] = { 17, 0, 0x1e, 2, 1, 2, 0x0f, 10 };
+
+	KUNIT_EXPECT_PTR_EQ(test, pdm_find((const void *)pdm_last),
+			    &pdm_last[8]);
+	KUNIT_EXPECT_NULL(test, pdm_find((const void *)none));
+	/* An option running past the header is not returned. */
+	KUNIT_EXPECT_NULL(test, pdm_find((const void *)cut));
 }
 
 static void pdm_test_free_mib(void *arg)
@@ -434,14 +455,82 @@ static void pdm_test_destroy_flows(void *arg)
 	rcu_barrier();
 }
 
-static void pdm_test_table_bound(struct kunit *test)
+/* A header of @n experimental options, each of @dlen octets of data. */
+static struct ipv6_opt_hdr *pdm_test_opts(struct kunit *test, int n, int dlen)
 {
-	struct pdm_flow *again[20], *flows[20];
-	struct pdm_flow_key key;
+	unsigned int len = 2 + n * (2 + dlen), off = 2;
+	struct ipv6_opt_hdr *h;
+	u8 *p;
+
+	len = ALIGN(len, 8);
+	h = kunit_kzalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	p = (u8 *)h;
+	h->hdrlen = len / 8 - 1;
+	while (n--) {
+		p[off] = 0x1e;
+		p[off + 1] = dlen;
+		off += 2 + dlen;
+	}
+	if (len - off == 1) {
+		p[off] = IPV6_TLV_PAD1;
+	} else if (len > off) {
+		p[off] = IPV6_TLV_PADN;
+		p[off + 1] = len - off - 2;
+	}
+	return h;
+}
+
+static void pdm_test_merge_limits(struct kunit *test)
+{
+	struct ipv6_opt_hdr *h;
+
+	/* Seven options and PDM: as many as default receivers take. */
+	h = pdm_test_opts(test, 7, 0);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 32);
+	/* An eighth would make receivers with the default limit drop it. */
+	h = pdm_test_opts(test, 8, 0);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 0);
+	/* The longest header the options allow still takes PDM. */
+	h = pdm_test_opts(test, 7, 255);
+	KUNIT_EXPECT_EQ(test, ipv6_optlen(h), 1808);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 1816);
+	/* 2040 octets: no room under the 2048 limit, and too many options. */
+	h = pdm_test_opts(test, 8, 252);
+	KUNIT_EXPECT_EQ(test, ipv6_optlen(h), 2040);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 0);
+}
+
+static u64 pdm_test_mib(struct pdm_net *pn, int field)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(pn->mib, cpu)->mibs[field];
+	return sum;
+}
+
+static struct pdm_flow *pdm_test_get(struct pdm_net *pn, int port, int pkts)
+{
 	struct in6_addr a = {}, b = {};
+	struct pdm_flow_key key;
+	struct pdm_info pi;
+	struct pdm_flow *f;
+
+	pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(port), htons(9));
+	f = pdm_flow_get(pn, &key);
+	while (f && pkts--)
+		pdm_flow_tx(f, 0, &pi);
+	return f;
+}
+
+static void pdm_test_table_evict(struct kunit *test)
+{
+	struct pdm_flow *flows[8];
 	struct pdm_net *pn;
-	int i, cpu;
-	u64 full = 0;
+	u64 created;
+	int i;
 
 	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pn);
@@ -457,39 +546,69 @@ static void pdm_test_table_bound(struct kunit *test)
 							pdm_test_destroy_flows,
 							pn), 0);
 
-	/* Twice each key: the first 8 get a flow, then the same flow again. */
 	rcu_read_lock();
-	for (i = 0; i < ARRAY_SIZE(flows); i++) {
-		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
-		flows[i] = pdm_flow_get(pn, &key);
-	}
-	for (i = 0; i < ARRAY_SIZE(flows); i++) {
-		pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(i), htons(9));
-		again[i] = pdm_flow_get(pn, &key);
-	}
-	rcu_read_unlock();
-
-	for (i = 0; i < ARRAY_SIZE(flows); i++) {
-		if (i < 8)
-			KUNIT_ASSERT_NOT_NULL_MSG(test, flows[i], "flow %d", i);
-		else
-			KUNIT_EXPECT_NULL_MSG(test, flows[i], "flow %d", i);
-		KUNIT_EXPECT_PTR_EQ_MSG(test, again[i], flows[i], "flow %d", i);
-	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 8);
+	/* Flows 0 and 1 see a second packet; 2 to 7 one each. */
+	for (i = 0; i < 8; i++)
+		flows[i] = pdm_test_get(pn, i, i < 2 ? 2 : 1);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, flows[i], "flow %d", i);
+	KUNIT_EXPECT_EQ(test, pn->nflows, 8);
 	/* Creating a flow queues its expiry. */
 	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&pn->gc_work));
-	for_each_possible_cpu(cpu)
-		full += per_cpu_ptr(pn->mib, cpu)->mibs[PDM_MIB_FLOWSFULL];
-	KUNIT_EXPECT_EQ(test, full, 2 * (ARRAY_SIZE(flows) - 8));
+
+	/* A known flow is found, not created. */
+	KUNIT_EXPECT_PTR_EQ(test, pdm_test_get(pn, 5, 0), flows[5]);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSCREATED), 8);
+
+	/* Two new flows evict 2 and 3: 0 and 1 were in use. */
+	KUNIT_EXPECT_NOT_NULL(test, pdm_test_get(pn, 100, 1));
+	KUNIT_EXPECT_NOT_NULL(test, pdm_test_get(pn, 101, 1));
+	KUNIT_EXPECT_EQ(test, pn->nflows, 8);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSEVICTED), 2);
+	KUNIT_EXPECT_PTR_EQ(test, pdm_test_get(pn, 0, 0), flows[0]);
+	KUNIT_EXPECT_PTR_EQ(test, pdm_test_get(pn, 1, 0), flows[1]);
+	KUNIT_EXPECT_PTR_EQ(test, pdm_test_get(pn, 4, 0), flows[4]);
+	created = pdm_test_mib(pn, PDM_MIB_FLOWSCREATED);
+	KUNIT_EXPECT_EQ(test, created, 10);
+
+	/* 2 is gone: asking for it creates it again, evicting 4. */
+	KUNIT_EXPECT_NOT_NULL(test, pdm_test_get(pn, 2, 1));
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSCREATED),
+			created + 1);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSEVICTED), 3);
+	KUNIT_EXPECT_PTR_EQ(test, pdm_test_get(pn, 5, 0), flows[5]);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSNOMEM), 0);
 
 	/* Idle expiry takes only the idle ones. */
-	for (i = 0; i < 3; i++)
+	for (i = 5; i < 8; i++)
 		flows[i]->last_used = jiffies - 61 * HZ;
 	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, false), 3);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 5);
+	KUNIT_EXPECT_EQ(test, pn->nflows, 5);
 	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, true), 5);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pn->nflows), 0);
+	KUNIT_EXPECT_EQ(test, pn->nflows, 0);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSEXPIRED), 8);
+}
+
+static void pdm_test_mib_names(struct kunit *test)
+{
+	int i, j;
+
+	for (i = 0; i < __PDM_MIB_MAX; i++) {
+		KUNIT_ASSERT_NOT_NULL_MSG(test, pdm_mib_names[i], "counter %d", i);
+		/* One prefix, as nstat filters; no name for one version only. */
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      str_has_prefix(pdm_mib_names[i], "Pdm6"),
+				      "%s", pdm_mib_names[i]);
+		KUNIT_EXPECT_NULL(test, strstr(pdm_mib_names[i], "V1"));
+		KUNIT_EXPECT_NULL(test, strstr(pdm_mib_names[i], "Len"));
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_STRNEQ(test, pdm_mib_names[i],
+					    pdm_mib_names[j]);
+	}
+	KUNIT_EXPECT_STREQ(test, pdm_mib_names[PDM_MIB_INPKTS], "Pdm6InPkts");
+	KUNIT_EXPECT_STREQ(test, pdm_mib_names[PDM_MIB_FLOWSEVICTED],
+			   "Pdm6FlowsEvicted");
 }
 
 static struct kunit_case pdm_test_cases[] = {
@@ -500,9 +619,12 @@ static struct kunit_case pdm_test_cases[] = {
 	KUNIT_CASE(pdm_test_exchange),
 	KUNIT_CASE(pdm_test_psn_wrap),
 	KUNIT_CASE_PARAM(pdm_test_merge, pdm_merge_gen_params),
+	KUNIT_CASE(pdm_test_merge_limits),
 	KUNIT_CASE(pdm_test_key_symmetry),
-	KUNIT_CASE(pdm_test_key_fragments),
-	KUNIT_CASE(pdm_test_table_bound),
+	KUNIT_CASE(pdm_test_key_link_local),
+	KUNIT_CASE(pdm_test_find),
+	KUNIT_CASE(pdm_test_table_evict),
+	KUNIT_CASE(pdm_test_mib_names),
 	{}
 };
 

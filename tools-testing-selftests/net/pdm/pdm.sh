@@ -8,20 +8,25 @@
 #
 #   NS_A veth0 2001:db8::1/64  <---->  2001:db8::2/64 veth0 NS_B
 #
+# The linklocal case adds NS_C on a second link, A's veth1 to C's veth0, with
+# the same link-local addresses as the first: fe80::1 in A, fe80::2 in B and C.
+#
 # Traffic is captured with tcpdump and decoded with pdm_parser, which prints
 # one line per IPv6 packet (see the comment at the top of pdm_parser.c for the
 # fields). The checks are awk programs over that output that address fields by
-# name. Per-netns PDM counters are read from /proc/net/pdm6.
+# name. Per-netns PDM counters are the Pdm6* lines of /proc/net/snmp6.
 #
 # Output is KTAP: the plan is printed before the first case runs, each case
 # reports a fixed number of results (CASE_RESULTS below) whatever happens, and
 # the details of a failure are "#" lines before its result.
 #
 # Cases:
-#   sysctl     sysctl defaults, ranges, per-netns scope; /proc/net/pdm6 layout
+#   sysctl     sysctl defaults, ranges, per-netns scope; Pdm6* counters in
+#              /proc/net/snmp6, no /proc/net/pdm6
 #   traffic    UDP, ICMPv6 echo, TCP and raw socket packets in both directions
 #              carry one PDM option in a 16-octet DOH; ND, MLD, ICMPv6 errors
-#              and multicast carry none; counters match the capture
+#              and multicast carry none; counters match the capture, where
+#              received PDM counts only on packets the upper layer accepts
 #   psn        PSNTP grows by exactly 1 per packet in each flow direction and
 #              starts at a random value in each new flow
 #   psnlr      PSNLR echoes the PSNTP of the last packet received on the flow;
@@ -33,8 +38,16 @@
 #   merge      PDM is merged into a socket's own IPV6_DSTOPTS header; a
 #              socket's own PDM option is sent unchanged
 #   badlen     PDM options with a wrong length are skipped and counted, the
-#              datagram is still delivered, the sender adds no second PDM
-#   flows      the flow table never grows beyond max_flows; idle flows expire
+#              datagram (to a bound port) is still delivered, the sender adds
+#              no second PDM
+#   accept     no PDM accounted, no flow created for a UDP datagram with a bad
+#              checksum or to a closed port
+#   flows      a spoofed-source flood fills the table: new flows evict old
+#              ones, a real flow started after it still gets state; idle
+#              flows expire
+#   linklocal  one peer address on two links is two flows
+#   ipsec      transport mode ESP and AH: PDM in the clear before them, one
+#              flow per side, every datagram accounted
 #   bulk       TCP bulk transfer: no packet above the MTU, full-sized segments
 #              use exactly the MTU, unique PSNTP, no retransmission burst
 #   frag       a UDP datagram larger than the MTU: every fragment repeats its
@@ -43,8 +56,8 @@
 #   tshark     tshark decodes the same PDM values as pdm_parser (skipped when
 #              tshark is not installed)
 #
-# Needs root, ip, tc, tcpdump, python3, ping, nstat and pdm_parser; tshark and
-# mergecap are optional.
+# Needs root, ip (with xfrm), tc, tcpdump, python3, ping, nstat and pdm_parser;
+# tshark and mergecap are optional.
 
 # awk programs are single-quoted on purpose
 # shellcheck disable=SC2016
@@ -55,7 +68,8 @@ source "$SCRIPT_DIR/../lib.sh"
 # shellcheck source=../../kselftest/ktap_helpers.sh
 source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
-ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen flows bulk frag tshark"
+ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
+	   linklocal ipsec bulk frag tshark"
 TESTS=$ALL_TESTS
 
 # The results each case reports, in order. Every case reports all of them on
@@ -73,7 +87,7 @@ plan_case()
 }
 
 plan_case sysctl "defaults" "accepted and rejected values" \
-	"per network namespace" "/proc/net/pdm6 of a new namespace"
+	"per network namespace" "/proc/net/snmp6 of a new namespace"
 plan_case traffic "PDM on UDP, ICMPv6 echo, TCP and raw, both directions" \
 	"no PDM on ND, MLD, ICMPv6 errors and multicast" \
 	"counters match the capture"
@@ -90,7 +104,18 @@ plan_case merge "PDM merged into the socket's IPV6_DSTOPTS header" \
 	"socket's own PDM option sent unchanged, no second PDM"
 plan_case badlen "wrong-length PDM counted, datagram delivered" \
 	"sender adds no PDM next to a malformed one"
-plan_case flows "flow table bounded by max_flows" "idle flows expire"
+plan_case accept "no PDM accounted on a UDP datagram with a bad checksum" \
+	"the same datagram with a good checksum accounted" \
+	"no PDM accounted on a UDP datagram to a closed port"
+plan_case flows "flow table bounded by max_flows, old flows evicted" \
+	"a flow started after the flood gets state" "idle flows expire"
+plan_case linklocal "one flow per link for one link-local peer address" \
+	"PSNTP increases by 1 per packet on each link" \
+	"PSNLR echoes the PSNTP received on the same link"
+plan_case ipsec "ESP: one flow per side, every datagram accounted" \
+	"ESP: PDM in a DOH before ESP, PSNLR echoes the request" \
+	"AH: one flow per side, every datagram accounted" \
+	"AH: PDM in a DOH before AH, PSNLR echoes the request"
 plan_case bulk "no packet above the MTU, full-sized segments" \
 	"unique PSNTP in each direction" "retransmissions below the limit"
 plan_case frag "datagrams larger than the MTU delivered" \
@@ -105,6 +130,10 @@ KEEP_FILES=no
 
 ADDR_A=2001:db8::1
 ADDR_B=2001:db8::2
+# linklocal: A's address on both links, and its peer's on each of them
+LL_A=fe80::1
+LL_PEER=fe80::2
+LL_DGRAMS=3
 MTU=1500
 SNAPLEN=192
 UDP_PORT=7777
@@ -120,8 +149,14 @@ RTT_TOLERANCE_MS=15
 # New flows whose first PSNTP is checked for randomness.
 RANDOM_FLOWS=256
 
-FLOOD_SOCKETS=256
+# A flood from FLOOD_SOURCES spoofed sources FLOOD_PREFIX<n> (n from 1, in
+# hex), one datagram each, into a table of FLOOD_MAX_FLOWS entries.
+FLOOD_SOURCES=256
+FLOOD_PREFIX=2001:db8::1:
+FLOOD_SPORT=40002
 FLOOD_MAX_FLOWS=64
+# Request/reply pairs of the real flow started after the flood.
+FLOOD_REAL_DGRAMS=3
 EXPIRE_TIMEOUT_S=1
 EXPIRE_WAIT_S=20
 # Idle timeout of the flows of the other tests: none may expire mid-test,
@@ -144,13 +179,29 @@ FRAG_PAIR_SPORT=40001
 FRAG_PAIR_PSN_FIRST=4369	# 0x1111
 FRAG_PAIR_PSN_LATER=8738	# 0x2222
 
-PDM_COUNTERS="Pdm6Flows Pdm6OutPkts Pdm6InPkts Pdm6InBadLen Pdm6FlowsCreated
-	      Pdm6FlowsExpired Pdm6FlowsFull"
+# accept: a raw UDP datagram with a valid PDM option, PSNTP 0xabcd
+ACCEPT_SPORT=40003
+ACCEPT_DOH="00010f0a0000abcd0000000000000100"
+
+# ipsec: transport mode SAs with fixed test keys, one SPI per direction;
+# the AH exchange uses its own port, so a flow of its own in any case
+IPSEC_DGRAMS=3
+IPSEC_AH_PORT=7780
+IPSEC_SPI_AB=0x1000
+IPSEC_SPI_BA=0x1001
+ESP_KEY=0x000102030405060708090a0b0c0d0e0f10111213	# AES-128 key, salt
+AH_KEY=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+
+# The Pdm6* lines of /proc/net/snmp6. The live flow count, Pdm6Flows in
+# pdm_counter and counters_get, is computed from them.
+PDM_COUNTERS="Pdm6OutPkts Pdm6OutSkipped Pdm6InPkts Pdm6InMalformed Pdm6FlowsCreated
+	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem"
 
 PARSER="$SCRIPT_DIR/pdm_parser"
 TMP_DIR=""
 NS_A=""
 NS_B=""
+NS_C=""
 declare -A CAP_PIDS
 BG_PIDS=()
 
@@ -302,7 +353,10 @@ case_run()
 	disabled)	pdm_disabled_test;;
 	merge)		pdm_merge_test;;
 	badlen)		pdm_badlen_test;;
+	accept)		pdm_accept_test;;
 	flows)		pdm_flows_test;;
+	linklocal)	pdm_linklocal_test;;
+	ipsec)		pdm_ipsec_test;;
 	bulk)		pdm_bulk_test;;
 	frag)		pdm_frag_test;;
 	tshark)		pdm_tshark_test;;
@@ -316,12 +370,33 @@ case_run()
 ################################################################################
 # Utilities
 
-# Usage: pdm_counter <ns> <name>
+# Usage: snmp6_get <name> < snmp6: a counter of a /proc/net/snmp6 copy.
+# Pdm6Flows, the live flow count, has no line: it is computed.
+snmp6_get()
+{
+	awk -v name="$1" '
+		NF == 2 { v[$1] = $2 }
+		END {
+			if (name != "Pdm6Flows") {
+				if (!(name in v))
+					exit 1
+				print v[name]
+				exit 0
+			}
+			if (!("Pdm6FlowsCreated" in v) ||
+			    !("Pdm6FlowsExpired" in v) ||
+			    !("Pdm6FlowsEvicted" in v))
+				exit 1
+			print v["Pdm6FlowsCreated"] - v["Pdm6FlowsExpired"] - \
+			      v["Pdm6FlowsEvicted"]
+		}'
+}
+
+# Usage: pdm_counter <ns> <name>: a /proc/net/snmp6 counter of <ns>, or
+# Pdm6Flows (see snmp6_get)
 pdm_counter()
 {
-	ip netns exec "$1" awk -v name="$2" \
-		'$1 == name { print $2; found = 1 } END { exit !found }' \
-		/proc/net/pdm6 2>/dev/null
+	ip netns exec "$1" cat /proc/net/snmp6 2>/dev/null | snmp6_get "$2"
 }
 
 # Usage: pdm_sysctl <ns> <name> <value>
@@ -335,13 +410,13 @@ pdm_sysctl_get()
 	ip netns exec "$1" sysctl -n "net.ipv6.pdm.$2" 2>/dev/null
 }
 
-# Usage: counters_save <ns> <name>: keep the counters of <ns> as <name>;
-# fails unless /proc/net/pdm6 has every counter, as a number.
+# Usage: counters_save <ns> <name>: keep the /proc/net/snmp6 counters of
+# <ns> as <name>; fails unless every Pdm6* counter is there, as a number.
 counters_save()
 {
 	local file="$TMP_DIR/$2.counters"
 
-	ip netns exec "$1" cat /proc/net/pdm6 > "$file" 2>/dev/null || return 1
+	ip netns exec "$1" cat /proc/net/snmp6 > "$file" 2>/dev/null || return 1
 	awk -v names="$PDM_COUNTERS" '
 		BEGIN { n = split(names, want) }
 		NF == 2 && $2 ~ /^[0-9]+$/ { seen[$1] = 1 }
@@ -352,11 +427,11 @@ counters_save()
 		}' "$file"
 }
 
-# Usage: counters_get <name> <counter>: a counter kept by counters_save
+# Usage: counters_get <name> <counter>: a counter kept by counters_save,
+# or Pdm6Flows (see snmp6_get)
 counters_get()
 {
-	awk -v c="$2" '$1 == c { print $2; found = 1 } END { exit !found }' \
-		"$TMP_DIR/$1.counters"
+	snmp6_get "$2" < "$TMP_DIR/$1.counters"
 }
 
 # Usage: counters_delta <ns> <name> <counter>: how much <counter> of <ns>
@@ -385,6 +460,17 @@ ck_counters()
 		[ "$d" = "${c#*=}" ]
 		ck_err $? "$what: ${c%=*} moved by '$d', expected ${c#*=}"
 	done
+}
+
+# Usage: counter_grew <ns> <name> <counter> <delta>: true once <counter> of
+# <ns> grew by <delta> since counters_save <ns> <name>
+# shellcheck disable=SC2317 # called through slowwait
+counter_grew()
+{
+	local d
+
+	d=$(counters_delta "$1" "$2" "$3") || return 1
+	[ "$d" -ge "$4" ]
 }
 
 ################################################################################
@@ -441,9 +527,10 @@ cleanup_topo()
 	done
 	CAP_PIDS=()
 	BG_PIDS=()
-	cleanup_ns "$NS_A" "$NS_B" >/dev/null 2>&1
+	cleanup_ns "$NS_A" "$NS_B" "$NS_C" >/dev/null 2>&1
 	NS_A=""
 	NS_B=""
+	NS_C=""
 }
 
 # shellcheck disable=SC2317 # called from the EXIT trap
@@ -590,6 +677,11 @@ def tcp_client(dst, port, nbytes, mode, pause_dir=None):
             open(os.path.join(pause_dir, "phase1"), "w").close()
             wait_file(os.path.join(pause_dir, "go"))
             tcp_exchange(s, nbytes)
+        # Close only after the server's FIN: an orphan would wait for it
+        # as a TIME_WAIT socket, which accounts no PDM.
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(65536):
+            pass
     s.close()
 
 
@@ -636,12 +728,17 @@ def hdrincl_send(src, dst, nexthdr, packets):
         s.sendto(ip6 + saddr + daddr + p, (dst, 0))
 
 
-def hdrincl_udp(src, dst, sport, dport, doh, payload):
+def hdrincl_udp(src, dst, sport, dport, doh, payload, csum="good"):
+    # csum "bad": a wrong, non-zero UDP checksum
     saddr = socket.inet_pton(socket.AF_INET6, src)
     daddr = socket.inet_pton(socket.AF_INET6, dst)
     doh = bytearray.fromhex(doh)
     doh[0] = socket.IPPROTO_UDP
     udp = udp_packet(saddr, daddr, sport, dport, payload.encode())
+    if csum == "bad":
+        c = struct.unpack("!H", udp[6:8])[0]
+        c = c - 1 if c == 0xffff else c + 1
+        udp = udp[:6] + struct.pack("!H", c) + udp[8:]
     hdrincl_send(src, dst, NEXTHDR_DEST, [bytes(doh) + udp])
 
 
@@ -675,6 +772,40 @@ def flood(dst, port, nsock):
         socks.append(s)
     for s in socks:
         s.close()
+
+
+def flood_spoof(prefix, dst, sport, dport, count):
+    # One datagram with a valid PDM option from each of count sources
+    # prefix + n (n from 1, in hex): new flows no reply can reach.
+    daddr = socket.inet_pton(socket.AF_INET6, dst)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for n in range(1, int(count) + 1):
+        saddr = socket.inet_pton(socket.AF_INET6, "%s%x" % (prefix, n))
+        doh = struct.pack("!BBBBBBHHHHBB", socket.IPPROTO_UDP, 1, 0x0f, 10,
+                          0, 0, n, 0, 0, 0, 1, 0)
+        udp = udp_packet(saddr, daddr, sport, dport, b"pdm-flood-%d" % n)
+        ip6 = struct.pack("!IHBB", 6 << 28, len(doh) + len(udp),
+                          NEXTHDR_DEST, 64)
+        s.sendto(ip6 + saddr + daddr + doh + udp, (dst, 0))
+
+
+def udp_alt(port, count, *peers):
+    # One socket, so one source port, sends to each peer "addr%dev" in
+    # turn, count rounds; each datagram is echoed before the next.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.bind(("::", 0))
+    dsts = []
+    for p in peers:
+        addr, dev = p.split("%")
+        dsts.append((addr, int(port), 0, socket.if_nametoindex(dev)))
+    for i in range(int(count)):
+        for k, d in enumerate(dsts):
+            msg = ("pdm-ll-%d-%d" % (k, i)).encode()
+            s.sendto(msg, d)
+            data, peer = s.recvfrom(65535)
+            if data != msg or peer[3] != d[3]:
+                sys.exit("bad echo %r from %r, sent to %r" % (data, peer, d))
 
 
 def udp_drain(port, count, idle):
@@ -751,15 +882,17 @@ server_wait()
 ################################################################################
 # Capture helpers
 
-# Usage: capture_start <name> <ns>: capture IPv6 on veth0 of <ns> into
-# $TMP_DIR/<name>.pcap; fails if tcpdump is not listening within WAIT_S.
+# Usage: capture_start <name> <ns> [dev]: capture IPv6 on <dev> (veth0) of
+# <ns> into $TMP_DIR/<name>.pcap; fails if tcpdump is not listening within
+# WAIT_S.
 capture_start()
 {
 	local name=$1
 	local ns=$2
+	local dev=${3:-veth0}
 	local file="$TMP_DIR/$name"
 
-	ip netns exec "$ns" tcpdump -i veth0 -n -U --immediate-mode -Z root \
+	ip netns exec "$ns" tcpdump -i "$dev" -n -U --immediate-mode -Z root \
 		-s "$SNAPLEN" -B 8192 -w "$file.pcap" ip6 2> "$file.log" &
 	CAP_PIDS[$name]=$!
 	slowwait "$WAIT_S" grep -qs "listening on" "$file.log"
@@ -871,6 +1004,17 @@ function check_layout(   doh) {
 		 substr(doh, 1, 2) != sprintf("%02x", $F["proto"]) ||
 		 substr(doh, 3, 6) != "010f0a" || substr(doh, 29, 4) != "0100")
 		err("unexpected DOH layout " doh)
+}
+'
+
+# accepted(): true if the receiver's upper layer accepts the packet, which is
+# when it accounts its PDM: TCP, ICMPv6 echo, UDP except to the closed port
+# (-v closed=...); never a raw protocol.
+AWK_ACCEPTED='
+function accepted(   p) {
+	p = $F["proto"]
+	return p == 6 || (p == 17 && $F["dport"] != closed) ||
+	       (p == 58 && ($F["info"] == 128 || $F["info"] == 129))
 }
 '
 
@@ -991,6 +1135,7 @@ pdm_sysctl_test()
 	ck_err $? "default flow_timeout is '$val', expected 60"
 	ck_end "defaults"
 
+	init_max=$(sysctl -n net.ipv6.pdm.max_flows)
 	# name, values that must be accepted, values that must be rejected;
 	# a rejected write leaves the last accepted value.
 	while read -r name good bad; do
@@ -1008,9 +1153,14 @@ pdm_sysctl_test()
 		done
 	done <<-EOF
 		enabled 1,0 2,-1
-		max_flows 1,1048576,65536 0,1048577,-1
+		max_flows 1,$init_max,65536 0,$((init_max + 1)),-1
 		flow_timeout 1,86400,60 0,86401,-1
 	EOF
+	# Only the initial namespace goes up to 2^20; it bounds the others.
+	sysctl -qw net.ipv6.pdm.max_flows=1048576 &&
+		! sysctl -qw net.ipv6.pdm.max_flows=1048577 2>/dev/null
+	ck_err $? "max_flows of the initial namespace is not 1..1048576"
+	sysctl -qw net.ipv6.pdm.max_flows="$init_max"
 	ck_end "accepted and rejected values"
 
 	# A's settings take effect in A and do not leak into B, nor B's into A.
@@ -1028,27 +1178,30 @@ pdm_sysctl_test()
 	ck_err $? "enabled, max_flows, flow_timeout are $out; expected A: 1 100 60, B: 0 65536 7"
 	ck_end "per network namespace"
 
+	# Each Pdm6* counter once, 0, in the snmp6 layout; no other Pdm6*.
 	out=$(ip netns exec "$NS_B" awk -v names="$PDM_COUNTERS" '
-		BEGIN { n = split(names, want) }
-		NF != 2 || $2 !~ /^[0-9]+$/ { print "bad line: " $0; bad = 1 }
-		{ seen[$1] = $2 }
+		BEGIN {
+			n = split(names, want)
+			for (i = 1; i <= n; i++)
+				known[want[i]] = 1
+		}
+		$1 !~ /^Pdm6/ { next }
+		!($1 in known) { print "unexpected line: " $0; bad = 1; next }
+		seen[$1]++ { print "line repeated: " $0; bad = 1 }
+		NF != 2 || $2 != "0" { print "not 0 in a new netns: " $0; bad = 1 }
 		END {
-			for (i = 1; i <= n; i++) {
+			for (i = 1; i <= n; i++)
 				if (!(want[i] in seen)) {
-					print "missing " want[i]; bad = 1
-				} else if (seen[want[i]] != 0) {
-					print want[i] " not 0 in a new netns"
+					print "missing " want[i]
 					bad = 1
 				}
-			}
-			if (NR != n) {
-				print NR " lines, expected " n; bad = 1
-			}
 			exit bad
-		}' /proc/net/pdm6 2>&1)
+		}' /proc/net/snmp6 2>&1)
 	rc=$?
-	ck_out "$rc" "$out" "/proc/net/pdm6"
-	ck_end "/proc/net/pdm6 of a new namespace"
+	ck_out "$rc" "$out" "/proc/net/snmp6"
+	! ip netns exec "$NS_B" test -e /proc/net/pdm6
+	ck_err $? "/proc/net/pdm6 exists"
+	ck_end "/proc/net/snmp6 of a new namespace"
 }
 
 pdm_traffic_test()
@@ -1117,7 +1270,8 @@ pdm_traffic_test()
 	ck_end "no PDM on ND, MLD, ICMPv6 errors and multicast"
 
 	# Counters: what each side sent with PDM and what the peer accepted,
-	# and one flow entry per 5-tuple that carried PDM. None may be 0.
+	# and one flow entry per 5-tuple with PDM that the side sent on or
+	# accepted. None may be 0.
 	ck_mixed
 	for side in a b; do
 		if [ $side = a ]; then
@@ -1133,26 +1287,29 @@ pdm_traffic_test()
 		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ]
 		ck_err $? "$me: Pdm6OutPkts moved by '$d', capture has '$cap' PDM packets"
 
-		cap=$(pdm_awk "mixed_$peer" '$F["src"] == me && pdm_ok() { n++ }
-			END { print n + 0 }' -v me="$me")
+		cap=$(pdm_awk "mixed_$peer" "$AWK_ACCEPTED"'
+			$F["src"] == me && pdm_ok() && accepted() { n++ }
+			END { print n + 0 }' -v me="$me" -v closed="$CLOSED_PORT")
 		ck_err $? "capture $peer: no PDM packet count"
 		d=$(mixed_delta "$peer" Pdm6InPkts)
 		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ]
-		ck_err $? "peer of $me: Pdm6InPkts moved by '$d', capture has '$cap'"
+		ck_err $? "peer of $me: Pdm6InPkts moved by '$d', capture has '$cap' accepted"
 
-		d=$(mixed_delta "$peer" Pdm6InBadLen)
+		d=$(mixed_delta "$peer" Pdm6InMalformed)
 		[ "$d" = 0 ]
-		ck_err $? "Pdm6InBadLen moved by '$d'"
+		ck_err $? "Pdm6InMalformed moved by '$d'"
 
-		cap=$(pdm_awk "mixed_$side" 'pdm_ok() { f[flow()] = 1 }
-			END { for (k in f) n++; print n + 0 }')
+		cap=$(pdm_awk "mixed_$side" "$AWK_ACCEPTED"'
+			pdm_ok() && ($F["src"] == me || accepted()) { f[flow()] = 1 }
+			END { for (k in f) n++; print n + 0 }' \
+			-v me="$me" -v closed="$CLOSED_PORT")
 		ck_err $? "capture $side: no flow count"
 		d=$(mixed_delta "$side" Pdm6FlowsCreated)
 		expect=$(counters_get mixed.$side.after Pdm6Flows)
 		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ] && [ "$expect" = "$cap" ]
 		ck_err $? \
-			"$me: Pdm6FlowsCreated +'$d', Pdm6Flows '$expect', capture has '$cap' flows"
-		for name in Pdm6FlowsExpired Pdm6FlowsFull; do
+			"$me: Pdm6FlowsCreated +'$d', live flows '$expect', capture has '$cap' flows"
+		for name in Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem; do
 			d=$(mixed_delta "$side" "$name")
 			[ "$d" = 0 ]
 			ck_err $? "$me: $name moved by '$d'"
@@ -1431,7 +1588,7 @@ pdm_disabled_test()
 		ck_err $? "cannot write enabled=0"
 		flows=$(pdm_counter "$ns" Pdm6Flows)
 		[ "$flows" = 0 ]
-		ck_err $? "Pdm6Flows is '$flows' after enabled=0, expected 0"
+		ck_err $? "$flows live flows after enabled=0, expected 0"
 		counters_save "$ns" "disabled.$ns"
 		ck_err $? "cannot read the counters"
 	done
@@ -1471,9 +1628,9 @@ pdm_disabled_test()
 	ck_out $? "$out" "capture"
 
 	for ns in "$NS_A" "$NS_B"; do
-		ck_counters "$ns" "disabled.$ns" "$ns" Pdm6Flows=0 Pdm6OutPkts=0 \
-			Pdm6InPkts=0 Pdm6InBadLen=0 Pdm6FlowsCreated=0 \
-			Pdm6FlowsExpired=0 Pdm6FlowsFull=0
+		ck_counters "$ns" "disabled.$ns" "$ns" Pdm6OutPkts=0 \
+			Pdm6InPkts=0 Pdm6InMalformed=0 Pdm6FlowsCreated=0 \
+			Pdm6FlowsExpired=0 Pdm6FlowsEvicted=0 Pdm6FlowsNoMem=0
 	done
 	ck_end "enabled=0 flushes flows, adds no header, moves no counter"
 
@@ -1627,6 +1784,7 @@ pdm_badlen_test()
 
 	case_setup || return
 
+	# to a bound port: malformed options count only on accepted packets
 	counters_save "$NS_B" badlen.b
 	ck_err $? "cannot read the counters of B"
 	capture_start badlen "$NS_B"
@@ -1643,7 +1801,7 @@ pdm_badlen_test()
 	out=$(sort "$TMP_DIR/badlen.udp" | tr '\n' ' ')
 	[ "$out" = "pdm-0-0 pdm-1-0 pdm-raw12 " ]
 	ck_err $? "receiver got '$out'"
-	ck_counters "$NS_B" badlen.b "receiver" Pdm6InBadLen=3 Pdm6InPkts=0
+	ck_counters "$NS_B" badlen.b "receiver" Pdm6InMalformed=3 Pdm6InPkts=0
 	capture_stop badlen
 	cap_ok=$?
 	ck_end "wrong-length PDM counted, datagram delivered"
@@ -1667,56 +1825,433 @@ pdm_badlen_test()
 	ck_end "sender adds no PDM next to a malformed one"
 }
 
+pdm_accept_test()
+{
+	local out
+
+	case_setup || return
+
+	# A valid PDM option on a datagram UDP drops for its checksum: once
+	# Udp6InCsumErrors shows it was processed, no PDM counter moved.
+	counters_save "$NS_B" accept.b
+	ck_err $? "cannot read the counters of B"
+	server_start "$NS_B" "$TMP_DIR/accept.udp" udp_server "$UDP_PORT" 1 sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" hdrincl_udp "$ADDR_A" "$ADDR_B" "$ACCEPT_SPORT" "$UDP_PORT" \
+		"$ACCEPT_DOH" "pdm-accept" bad
+	ck_err $? "IPV6_HDRINCL send failed"
+	slowwait "$WAIT_S" counter_grew "$NS_B" accept.b Udp6InCsumErrors 1
+	ck_err $? "Udp6InCsumErrors did not grow: datagram lost or accepted"
+	ck_counters "$NS_B" accept.b "receiver" Udp6InCsumErrors=1 \
+		Pdm6InPkts=0 Pdm6InMalformed=0 Pdm6FlowsCreated=0
+	ck_end "no PDM accounted on a UDP datagram with a bad checksum"
+
+	# Control: the same datagram, checksum right, is accounted.
+	counters_save "$NS_B" accept2.b
+	ck_err $? "cannot read the counters of B"
+	py "$NS_A" hdrincl_udp "$ADDR_A" "$ADDR_B" "$ACCEPT_SPORT" "$UDP_PORT" \
+		"$ACCEPT_DOH" "pdm-accept" good
+	ck_err $? "IPV6_HDRINCL send failed"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get the datagram"
+	out=$(cat "$TMP_DIR/accept.udp")
+	[ "$out" = "pdm-accept" ]
+	ck_err $? "receiver got '$out'"
+	ck_counters "$NS_B" accept2.b "receiver" Pdm6InPkts=1 \
+		Pdm6FlowsCreated=1 Pdm6InMalformed=0 Udp6InCsumErrors=0
+	ck_end "the same datagram with a good checksum accounted"
+
+	# A datagram with kernel-added PDM to a closed port: B answers with
+	# an ICMPv6 error, without PDM, and accounts nothing.
+	counters_save "$NS_A" accept3.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" accept3.b
+	ck_err $? "cannot read the counters of B"
+	capture_start accept "$NS_B"
+	ck_err $? "tcpdump did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$CLOSED_PORT" 1 noecho -
+	ck_err $? "UDP send to the closed port failed"
+	slowwait "$WAIT_S" counter_grew "$NS_B" accept3.b Udp6NoPorts 1
+	ck_err $? "Udp6NoPorts did not grow: datagram lost or accepted"
+	capture_stop accept
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_A" accept3.a "sender" Pdm6OutPkts=1
+	ck_counters "$NS_B" accept3.b "receiver" Udp6NoPorts=1 Pdm6InPkts=0 \
+		Pdm6InMalformed=0 Pdm6FlowsCreated=0 Pdm6OutPkts=0
+	out=$(pdm_awk accept '
+		$F["src"] == addr_a && $F["proto"] == 17 && $F["dport"] == port {
+			udp++
+			if (!pdm_ok())
+				err("datagram without PDM")
+		}
+		$F["src"] == addr_b && $F["proto"] == 58 && $F["info"] == 1 {
+			unreach++
+			if ($F["ndoh"] != 0)
+				err("ICMPv6 error with a DOH")
+		}
+		END {
+			if (udp != 1 || unreach != 1)
+				fail(udp + 0 " datagrams and " unreach + 0 \
+				     " port unreachable errors, expected 1 and 1")
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" \
+		   -v port="$CLOSED_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "no PDM accounted on a UDP datagram to a closed port"
+}
+
 pdm_flows_test()
 {
-	local flows got start elapsed
+	local flows got start elapsed out
 
 	case_setup || return
 	pdm_sysctl "$NS_B" max_flows "$FLOOD_MAX_FLOWS"
 	ck_err $? "cannot set max_flows"
 
-	counters_save "$NS_A" flows.a
-	ck_err $? "cannot read the counters of A"
 	counters_save "$NS_B" flows.b
 	ck_err $? "cannot read the counters of B"
 
+	# Spoofed sources: raw packets, so A's own table is not involved.
 	server_start "$NS_B" "$TMP_DIR/flows.udp" udp_drain "$UDP_PORT" \
-		"$FLOOD_SOCKETS" 3
+		"$FLOOD_SOURCES" 3
 	ck_err $? "UDP receiver did not start"
-	py "$NS_A" flood "$ADDR_B" "$UDP_PORT" "$FLOOD_SOCKETS"
+	py "$NS_A" flood_spoof "$FLOOD_PREFIX" "$ADDR_B" "$FLOOD_SPORT" \
+		"$UDP_PORT" "$FLOOD_SOURCES"
 	ck_err $? "flood failed"
 	server_wait "$SRV_PID"
 	ck_err $? "UDP receiver failed"
 	got=$(cat "$TMP_DIR/flows.udp")
-	[ "$got" = "$FLOOD_SOCKETS" ]
-	ck_err $? "receiver got '$got' of $FLOOD_SOCKETS datagrams"
+	[ "$got" = "$FLOOD_SOURCES" ]
+	ck_err $? "receiver got '$got' of $FLOOD_SOURCES datagrams"
 
 	flows=$(pdm_counter "$NS_B" Pdm6Flows)
 	[ "$flows" = "$FLOOD_MAX_FLOWS" ]
-	ck_err $? "Pdm6Flows '$flows', expected the table full ($FLOOD_MAX_FLOWS)"
-	# Every datagram past the bound is refused a flow.
+	ck_err $? "$flows live flows, expected the table full ($FLOOD_MAX_FLOWS)"
+	# No flow is refused: each one past the bound evicts an older one.
 	ck_counters "$NS_B" flows.b "receiver" \
-		Pdm6FlowsCreated="$FLOOD_MAX_FLOWS" \
-		Pdm6FlowsFull=$((FLOOD_SOCKETS - FLOOD_MAX_FLOWS)) \
-		Pdm6InPkts="$FLOOD_SOCKETS"
-	# max_flows is per netns: the sender kept all its flows
-	ck_counters "$NS_A" flows.a "sender" Pdm6FlowsCreated="$FLOOD_SOCKETS" \
-		Pdm6FlowsFull=0
-	ck_end "flow table bounded by max_flows"
+		Pdm6FlowsCreated="$FLOOD_SOURCES" \
+		Pdm6FlowsEvicted=$((FLOOD_SOURCES - FLOOD_MAX_FLOWS)) \
+		Pdm6FlowsNoMem=0 Pdm6InPkts="$FLOOD_SOURCES"
+	ck_end "flow table bounded by max_flows, old flows evicted"
+
+	# A real exchange, the table still full of one-packet flood flows:
+	# its first datagram evicts one of them, its replies carry PDM with
+	# PSNLR set, and its later packets evict nothing more.
+	counters_save "$NS_A" flows2.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" flows2.b
+	ck_err $? "cannot read the counters of B"
+	capture_start flows "$NS_B"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/flows2.udp" udp_server "$UDP_PORT" \
+		"$FLOOD_REAL_DGRAMS" echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" "$FLOOD_REAL_DGRAMS" echo -
+	ck_err $? "UDP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP server failed"
+	capture_stop flows
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_B" flows2.b "receiver" Pdm6FlowsCreated=1 \
+		Pdm6FlowsEvicted=1 Pdm6InPkts="$FLOOD_REAL_DGRAMS" \
+		Pdm6OutPkts="$FLOOD_REAL_DGRAMS"
+	ck_counters "$NS_A" flows2.a "sender" Pdm6FlowsCreated=1 \
+		Pdm6InPkts="$FLOOD_REAL_DGRAMS"
+	flows=$(pdm_counter "$NS_B" Pdm6Flows)
+	[ "$flows" = "$FLOOD_MAX_FLOWS" ]
+	ck_err $? "$flows live flows, expected the table full ($FLOOD_MAX_FLOWS)"
+	out=$(pdm_awk flows '
+		$F["proto"] != 17 || ($F["src"] != addr_a && $F["src"] != addr_b) {
+			next
+		}
+		!pdm_ok() { err("UDP without PDM"); next }
+		$F["src"] == addr_a { req++; psn = $F["psntp"]; next }
+		{
+			rep++
+			if (!req)
+				err("reply before any request")
+			else if ($F["psnlr"] != psn)
+				err("reply PSNLR " $F["psnlr"] ", request PSNTP " psn)
+		}
+		END {
+			if (req != n || rep != n)
+				fail(req + 0 " requests and " rep + 0 \
+				     " replies with PDM, expected " n)
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" \
+		   -v n="$FLOOD_REAL_DGRAMS" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "a flow started after the flood gets state"
 
 	pdm_sysctl "$NS_B" flow_timeout "$EXPIRE_TIMEOUT_S"
 	ck_err $? "cannot set flow_timeout"
 	start=$(timestamp_ms)
 	flows=$(slowwait "$EXPIRE_WAIT_S" pdm_flows_zero "$NS_B")
-	ck_err $? "Pdm6Flows still '${flows##*$'\n'}' after ${EXPIRE_WAIT_S}s"
+	ck_err $? "still '${flows##*$'\n'}' live flows after ${EXPIRE_WAIT_S}s"
 	elapsed=$(( ($(timestamp_ms) - start) / 100 ))
+	# the flood's survivors and the real flow
 	ck_counters "$NS_B" flows.b "receiver" \
 		Pdm6FlowsExpired="$FLOOD_MAX_FLOWS"
 	diag "flows gone after $((elapsed / 10)).$((elapsed % 10))s, limit ${EXPIRE_WAIT_S}s"
 	ck_end "idle flows expire"
 }
 
-# Usage: pdm_flows_zero <ns>: print Pdm6Flows, true if it is 0
+# Usage: linklocal_setup: NS_C behind A's veth1; fe80::1 on A's veth0 and
+# veth1, fe80::2 on B's and C's veth0, and no other link-local address.
+linklocal_setup()
+{
+	local ns dev
+
+	setup_ns NS_C > "$TMP_DIR/setup_ns.log" 2>&1 || return 1
+	ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.all.accept_dad=0 &&
+		ip netns exec "$NS_C" sysctl -qw \
+			net.ipv6.conf.default.accept_dad=0 || return 1
+	pdm_sysctl "$NS_C" enabled 1 || return 1
+	pdm_sysctl "$NS_C" flow_timeout "$FLOW_TIMEOUT_S" || return 1
+	ip -n "$NS_A" link add veth1 mtu "$MTU" type veth \
+		peer name veth0 mtu "$MTU" netns "$NS_C" || return 1
+
+	while read -r ns dev; do
+		ip -n "$ns" link set dev "$dev" addrgenmode none || return 1
+		ip -n "$ns" -6 addr flush dev "$dev" scope link || return 1
+	done <<-EOF
+		$NS_A veth0
+		$NS_A veth1
+		$NS_B veth0
+		$NS_C veth0
+	EOF
+	ip -n "$NS_A" addr add "$LL_A/64" dev veth0 nodad || return 1
+	ip -n "$NS_A" addr add "$LL_A/64" dev veth1 nodad || return 1
+	ip -n "$NS_B" addr add "$LL_PEER/64" dev veth0 nodad || return 1
+	ip -n "$NS_C" addr add "$LL_PEER/64" dev veth0 nodad || return 1
+	ip -n "$NS_A" link set veth1 up || return 1
+	ip -n "$NS_C" link set veth0 up
+}
+
+pdm_linklocal_test()
+{
+	local out side pid_b pid_c
+
+	case_setup || return
+	if ! linklocal_setup 2> "$TMP_DIR/setup.err"; then
+		diag "$(cat "$TMP_DIR/setup.err" "$TMP_DIR/setup_ns.log")"
+		case_abort "second link setup failed"
+		return
+	fi
+
+	# One socket in A to fe80::2 on each link in turn; B and C echo.
+	counters_save "$NS_A" ll.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" ll.b
+	ck_err $? "cannot read the counters of B"
+	counters_save "$NS_C" ll.c
+	ck_err $? "cannot read the counters of C"
+	capture_start ll_b "$NS_A" veth0
+	ck_err $? "tcpdump on veth0 did not start"
+	capture_start ll_c "$NS_A" veth1
+	ck_err $? "tcpdump on veth1 did not start"
+	server_start "$NS_B" "$TMP_DIR/ll_b.udp" udp_server "$UDP_PORT" \
+		"$LL_DGRAMS" echo
+	ck_err $? "UDP server in B did not start"
+	pid_b=$SRV_PID
+	server_start "$NS_C" "$TMP_DIR/ll_c.udp" udp_server "$UDP_PORT" \
+		"$LL_DGRAMS" echo
+	ck_err $? "UDP server in C did not start"
+	pid_c=$SRV_PID
+	py "$NS_A" udp_alt "$UDP_PORT" "$LL_DGRAMS" "$LL_PEER%veth0" \
+		"$LL_PEER%veth1"
+	ck_err $? "UDP exchange failed"
+	server_wait "$pid_b"
+	ck_err $? "UDP server in B failed"
+	server_wait "$pid_c"
+	ck_err $? "UDP server in C failed"
+	for side in b c; do
+		capture_stop "ll_$side"
+		ck_err $? "$CAP_ERR"
+	done
+	# a shared entry would make it 1 in A
+	ck_counters "$NS_A" ll.a "A" Pdm6FlowsCreated=2 \
+		Pdm6OutPkts=$((2 * LL_DGRAMS)) Pdm6InPkts=$((2 * LL_DGRAMS))
+	ck_counters "$NS_B" ll.b "B" Pdm6FlowsCreated=1 Pdm6InPkts="$LL_DGRAMS"
+	ck_counters "$NS_C" ll.c "C" Pdm6FlowsCreated=1 Pdm6InPkts="$LL_DGRAMS"
+	ck_end "one flow per link for one link-local peer address"
+
+	# With one entry for both links, A's PSNTP would grow by 2.
+	for side in b c; do
+		out=$(pdm_awk "ll_$side" '
+			$F["proto"] != 17 { next }
+			!pdm_ok() { err("UDP without PDM"); next }
+			{
+				s = $F["src"]
+				if (s in last && $F["psntp"] != (last[s] + 1) % 65536)
+					err("PSNTP " $F["psntp"] " after " last[s])
+				last[s] = $F["psntp"]
+				n[s]++
+			}
+			END {
+				if (n[a] != count || n[peer] != count)
+					fail(n[a] + 0 " requests and " n[peer] + 0 \
+					     " replies with PDM, expected " count)
+			}' -v a="$LL_A" -v peer="$LL_PEER" -v count="$LL_DGRAMS" 2>&1)
+		ck_out $? "$out" "link to ${side^^}"
+	done
+	ck_end "PSNTP increases by 1 per packet on each link"
+
+	# Replies echo the request on their link, and A's next request the
+	# reply on its link, not the one on the other link.
+	for side in b c; do
+		out=$(pdm_awk "ll_$side" '
+			$F["proto"] != 17 || !pdm_ok() { next }
+			$F["src"] == a {
+				if (rep && $F["psnlr"] != rep_psn)
+					err("request PSNLR " $F["psnlr"] \
+					    ", last reply PSNTP " rep_psn)
+				req++
+				req_psn = $F["psntp"]
+				next
+			}
+			$F["src"] == peer {
+				rep++
+				if (!req)
+					err("reply before any request")
+				else if ($F["psnlr"] != req_psn)
+					err("reply PSNLR " $F["psnlr"] \
+					    ", request PSNTP " req_psn)
+				rep_psn = $F["psntp"]
+			}
+			END {
+				if (req != count || rep != count)
+					fail(req + 0 " requests and " rep + 0 \
+					     " replies with PDM, expected " count)
+			}' -v a="$LL_A" -v peer="$LL_PEER" -v count="$LL_DGRAMS" 2>&1)
+		ck_out $? "$out" "link to ${side^^}"
+	done
+	ck_end "PSNLR echoes the PSNTP received on the same link"
+}
+
+# Usage: ipsec_setup <esp|ah>: transport mode SAs for both directions in A
+# and B, and policies that protect UDP between ADDR_A and ADDR_B (only UDP,
+# so that ND stays in the clear).
+ipsec_setup()
+{
+	local proto=$1
+	local algo ns me peer
+
+	if [ "$proto" = esp ]; then
+		algo=(aead 'rfc4106(gcm(aes))' "$ESP_KEY" 128)
+	else
+		algo=(auth-trunc 'hmac(sha256)' "$AH_KEY" 128)
+	fi
+	for ns in "$NS_A" "$NS_B"; do
+		ip -n "$ns" xfrm policy flush || return 1
+		ip -n "$ns" xfrm state flush || return 1
+		ip -n "$ns" xfrm state add src "$ADDR_A" dst "$ADDR_B" \
+			proto "$proto" spi "$IPSEC_SPI_AB" mode transport \
+			"${algo[@]}" || return 1
+		ip -n "$ns" xfrm state add src "$ADDR_B" dst "$ADDR_A" \
+			proto "$proto" spi "$IPSEC_SPI_BA" mode transport \
+			"${algo[@]}" || return 1
+	done
+	while read -r ns me peer; do
+		ip -n "$ns" xfrm policy add src "$me/128" dst "$peer/128" \
+			proto udp dir out tmpl src "$me" dst "$peer" \
+			proto "$proto" mode transport || return 1
+		ip -n "$ns" xfrm policy add src "$peer/128" dst "$me/128" \
+			proto udp dir in tmpl src "$peer" dst "$me" \
+			proto "$proto" mode transport || return 1
+	done <<-EOF
+		$NS_A $ADDR_A $ADDR_B
+		$NS_B $ADDR_B $ADDR_A
+	EOF
+}
+
+# Usage: pdm_ipsec_run <esp|ah>: a UDP echo exchange under <proto>; reports
+# the two results of <proto>.
+pdm_ipsec_run()
+{
+	local proto=$1
+	local name=${1^^}
+	local nh port out side ns
+
+	if [ "$proto" = esp ]; then
+		nh=32
+		port=$UDP_PORT
+	else
+		nh=33
+		port=$IPSEC_AH_PORT
+	fi
+
+	ipsec_setup "$proto" 2> "$TMP_DIR/ipsec.err"
+	ck_out $? "$(cat "$TMP_DIR/ipsec.err")" "$name SA or policy setup failed"
+	counters_save "$NS_A" "ipsec_$proto.a"
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" "ipsec_$proto.b"
+	ck_err $? "cannot read the counters of B"
+	capture_start "ipsec_$proto" "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/ipsec_$proto.udp" udp_server \
+		"$port" "$IPSEC_DGRAMS" echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$port" "$IPSEC_DGRAMS" echo -
+	ck_err $? "UDP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP server failed"
+	capture_stop "ipsec_$proto"
+	ck_err $? "$CAP_ERR"
+	# each side sends and accepts every datagram on one flow
+	for side in a b; do
+		if [ $side = a ]; then ns=$NS_A; else ns=$NS_B; fi
+		ck_counters "$ns" "ipsec_$proto.$side" "${side^^}" \
+			Pdm6FlowsCreated=1 Pdm6OutPkts="$IPSEC_DGRAMS" \
+			Pdm6InPkts="$IPSEC_DGRAMS" Pdm6InMalformed=0
+	done
+	ck_end "$name: one flow per side, every datagram accounted"
+
+	# ESP hides the ports: requests and replies told apart by address.
+	out=$(pdm_awk "ipsec_$proto" '
+		$F["proto"] == 58 { next }
+		!pdm_ok() { err("no valid PDM"); next }
+		substr($F["doh"], 1, 2) != nh {
+			err("DOH next header 0x" substr($F["doh"], 1, 2) \
+			    ", expected 0x" nh)
+			next
+		}
+		$F["src"] == addr_a {
+			if (req && $F["psntp"] != (req_psn + 1) % 65536)
+				err("request PSNTP " $F["psntp"] " after " req_psn)
+			if (rep && $F["psnlr"] != rep_psn)
+				err("request PSNLR " $F["psnlr"] \
+				    ", last reply PSNTP " rep_psn)
+			req++
+			req_psn = $F["psntp"]
+			next
+		}
+		$F["src"] == addr_b {
+			if (rep && $F["psntp"] != (rep_psn + 1) % 65536)
+				err("reply PSNTP " $F["psntp"] " after " rep_psn)
+			rep++
+			if (!req)
+				err("reply before any request")
+			else if ($F["psnlr"] != req_psn)
+				err("reply PSNLR " $F["psnlr"] ", request PSNTP " req_psn)
+			rep_psn = $F["psntp"]
+		}
+		END {
+			if (req != n || rep != n)
+				fail(req + 0 " requests and " rep + 0 " replies" \
+				     " with PDM before " name ", expected " n)
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" -v nh="$nh" \
+		   -v name="$name" -v n="$IPSEC_DGRAMS" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "$name: PDM in a DOH before $name, PSNLR echoes the request"
+}
+
+pdm_ipsec_test()
+{
+	case_setup || return
+	pdm_ipsec_run esp
+	pdm_ipsec_run ah
+}
+
+# Usage: pdm_flows_zero <ns>: print the live flow count, true if it is 0
 # shellcheck disable=SC2317 # called through slowwait
 pdm_flows_zero()
 {
@@ -1921,9 +2456,9 @@ pdm_frag_test()
 	[ "$xfer_fail" = 0 ]
 	ck_err $? "the exchange failed (see above)"
 	ck_counters "$NS_B" frag.b "receiver B" Pdm6InPkts="$FRAG_DGRAMS" \
-		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InBadLen=0
+		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InMalformed=0
 	ck_counters "$NS_A" frag.a "sender A" Pdm6InPkts="$FRAG_DGRAMS" \
-		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InBadLen=0
+		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InMalformed=0
 	ck_end "PDM accounted once per datagram"
 
 	# One datagram in two fragments whose PDM options differ, the later
@@ -1944,7 +2479,7 @@ pdm_frag_test()
 	expect="pdm-frag-pair-${pad// /y}"
 	[ "$(cat "$TMP_DIR/frag2.udp")" = "$expect" ]
 	ck_err $? "receiver did not get the datagram intact"
-	ck_counters "$NS_B" frag2.b "receiver B" Pdm6InPkts=1 Pdm6InBadLen=0
+	ck_counters "$NS_B" frag2.b "receiver B" Pdm6InPkts=1 Pdm6InMalformed=0
 	capture_stop frag2
 	ck_err $? "$CAP_ERR"
 	out=$(pdm_awk frag2 '

@@ -13,10 +13,13 @@
  *   ts      capture time stamp, seconds.nanoseconds
  *   wirelen IPv6 packet length on the wire (original length minus link header)
  *   src dst IPv6 source and destination addresses
- *   proto   upper-layer protocol (last Next Header), "-" if not reached
+ *   proto   upper-layer protocol (last Next Header), "-" if not reached;
+ *           AH is walked through, ESP (50) ends the chain
  *   sport dport
- *           TCP/UDP ports; 0 0 for other protocols (the PDM flow key)
- *   info    TCP flags (tcpdump style, e.g. "S.", "P."), ICMPv6 type, or "-"
+ *           TCP/UDP ports; 0 0 for other protocols (the PDM flow key);
+ *           "-" "-" behind ESP, which hides them
+ *   info    TCP flags (tcpdump style, e.g. "S.", "P."), ICMPv6 type, ESP
+ *           SPI (hex, "0x1000"), or "-"
  *   plen    IPv6 Payload Length field
  *   l4len   upper-layer data length: TCP/UDP payload, whole ICMPv6 message
  *           (of this fragment only, in a first fragment)
@@ -68,6 +71,7 @@
 #define NEXTHDR_UDP		17
 #define NEXTHDR_ROUTING		43
 #define NEXTHDR_FRAGMENT	44
+#define NEXTHDR_ESP		50
 #define NEXTHDR_AUTH		51
 #define NEXTHDR_ICMPV6		58
 #define NEXTHDR_DEST		60
@@ -268,6 +272,13 @@ static void parse_upper(const __u8 *l4, size_t caplen, long len,
 		pi->l4len = len;
 		if (caplen >= 1)
 			snprintf(pi->info, sizeof(pi->info), "%u", l4[0]);
+		break;
+	case NEXTHDR_ESP:
+		/* the upper layer and its ports are encrypted */
+		pi->l4len = len;
+		if (caplen >= 4)
+			snprintf(pi->info, sizeof(pi->info), "0x%x",
+				 get32(l4));
 		break;
 	default:
 		/* no ports: the PDM flow key uses 0 */

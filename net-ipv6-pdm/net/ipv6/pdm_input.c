@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6 Performance and Diagnostic Metrics (PDM): receive.
+ *
+ * ip6_parse_tlv() notes a PDM option (ipv6_pdm_note()); the upper layer
+ * has it accounted here once it accepts the packet.
+ */
+
+#include <kunit/visibility.h>
+#include <net/pdm.h>
+#include <net/sock.h>
+#include "pdm_internal.h"
+
+/**
+ * pdm_flow_key_rcv - the flow of a received packet, from this node
+ * @key: returns the key
+ * @skb: the packet, as the upper layer accepts it: its transport header
+ *	is the upper-layer header, its IP6CB intact
+ * @proto: the upper-layer protocol
+ *
+ * The upper layer has checked that its header is there. Its ports, not
+ * the headers in between (ESP, AH), key the flow; protocols without
+ * ports (ICMPv6 among them) use port 0.
+ *
+ * Return: false if the packet is not to be accounted: a multicast one.
+ */
+VISIBLE_IF_KUNIT bool pdm_flow_key_rcv(struct pdm_flow_key *key,
+				       const struct sk_buff *skb, u8 proto)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	__be16 sport = 0, dport = 0;
+
+	if (ipv6_addr_is_multicast(&ip6h->daddr))
+		return false;
+	if (pdm_proto_has_ports(proto)) {
+		const __be16 *ports = (const __be16 *)skb_transport_header(skb);
+
+		sport = ports[0];
+		dport = ports[1];
+	}
+	pdm_flow_key_init(key, &ip6h->daddr, &ip6h->saddr, proto, dport,
+			  sport);
+	key->ifindex = pdm_flow_ifindex(&ip6h->saddr,
+					inet6_sdif(skb) ?: inet6_iif(skb));
+	key->l3mdev = inet6_sdif(skb) ? inet6_iif(skb) : 0;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_rcv);
+
+/**
+ * __ipv6_pdm_rcv - account the PDM option of an accepted packet
+ * @sk: the socket the packet goes to, or NULL
+ * @skb: the packet
+ * @proto: the upper-layer protocol
+ *
+ * See ipv6_pdm_rcv(). ipv6_pdm_note() marked the packet when
+ * ip6_parse_tlv() found the option; the option counted is the one of the
+ * final destination options header, the header in front of the upper
+ * layer or of ESP or AH. The option's action bits say skip, so this never
+ * drops the packet: an option that does not parse is counted and ignored.
+ * A reassembled datagram is accounted once.
+ */
+void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto)
+{
+	struct net *net = sk ? sock_net(sk) : dev_net(skb->dev);
+	const struct inet6_skb_parm *opt = IP6CB(skb);
+	struct pdm_net *pn = net->ipv6.pdm;
+	u64 now = ktime_get_ns();
+	struct pdm_flow_key key;
+	struct pdm_flow *f;
+	struct pdm_info pi;
+	const u8 *p;
+
+	if (!READ_ONCE(net->ipv6.sysctl.pdm_enabled) || !opt->dst1)
+		return;
+	p = pdm_find((void *)(skb_network_header(skb) + opt->dst1));
+	if (!p || !pdm_flow_key_rcv(&key, skb, proto))
+		return;
+	if (pdm_parse(p, 2 + p[1], &pi) != PDM_OK) {
+		PDM_INC_STATS(pn, PDM_MIB_INMALFORMED);
+		return;
+	}
+	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
+
+	rcu_read_lock();
+	f = pdm_flow_get(pn, &key);
+	if (f)
+		pdm_flow_rx(f, now, &pi);
+	rcu_read_unlock();
+}

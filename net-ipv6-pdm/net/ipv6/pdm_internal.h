@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IPv6 Performance and Diagnostic Metrics (PDM): internals shared by
+ * net/ipv6/pdm*.c and their KUnit tests.
+ */
+
+#ifndef _NET_IPV6_PDM_INTERNAL_H
+#define _NET_IPV6_PDM_INTERNAL_H
+
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/ipv6.h>
+#include <net/snmp.h>
+
+/* Size of an RFC 8250 option, type and length octets included. */
+#define PDM_V1_OPT_SIZE		12
+
+/**
+ * struct pdm_info - decoded PDM option, whatever its version
+ * @version: 1 for RFC 8250
+ * @scale_dtlr: ScaleDTLR
+ * @scale_dtls: ScaleDTLS
+ * @psntp: PSN This Packet (16 significant bits in version 1)
+ * @psnlr: PSN Last Received (16 significant bits in version 1)
+ * @delta_tlr: DeltaTLR mantissa
+ * @delta_tls: DeltaTLS mantissa
+ */
+struct pdm_info {
+	u8	version;
+	u8	scale_dtlr;
+	u8	scale_dtls;
+	u32	psntp;
+	u32	psnlr;
+	u16	delta_tlr;
+	u16	delta_tls;
+};
+
+/**
+ * enum pdm_verdict - outcome of parsing one option
+ * @PDM_OK: option decoded
+ * @PDM_TRUNCATED: the option runs past the data available
+ * @PDM_BADLEN: option length of no known PDM version
+ * @PDM_BADTYPE: not a PDM option
+ */
+enum pdm_verdict {
+	PDM_OK,
+	PDM_TRUNCATED,
+	PDM_BADLEN,
+	PDM_BADTYPE,
+};
+
+enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail,
+			   struct pdm_info *pi);
+const u8 *pdm_find(const struct ipv6_opt_hdr *doh);
+void pdm_encode_asec(u64 asec, u16 *delta, u8 *scale);
+void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale);
+unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1);
+void pdm_doh_build(u8 *buf, unsigned int len, const struct ipv6_opt_hdr *dst1,
+		   u8 nexthdr, const struct pdm_info *pi);
+
+/**
+ * struct pdm_flow_key - a flow seen from this node
+ * @local: local address
+ * @remote: remote address
+ * @ifindex: the link, when @remote needs one to be told apart (link-local)
+ * @l3mdev: the L3 master device (VRF) of the flow, or 0
+ * @lport: local port, 0 for protocols without ports
+ * @rport: remote port, 0 for protocols without ports
+ * @proto: upper-layer protocol
+ * @pad: zero, so that the key hashes and compares as plain bytes
+ */
+struct pdm_flow_key {
+	struct in6_addr	local;
+	struct in6_addr	remote;
+	int		ifindex;
+	int		l3mdev;
+	__be16		lport;
+	__be16		rport;
+	u8		proto;
+	u8		pad[3];
+};
+
+/**
+ * struct pdm_flow - per-flow PDM state
+ * @node: flow table linkage
+ * @key: the flow
+ * @lru: place in the table's eviction order, under pdm_net.lock
+ * @lock: protects the fields below
+ * @flags: PDM_F_* bits
+ * @scale_dtls: scale of @delta_tls
+ * @delta_tls: DeltaTLS to send: last receive minus the send before it
+ * @psntp_next: PSN This Packet of the next packet sent
+ * @psnlr: PSN This Packet of the last packet received
+ * @t_tx: monotonic time of the last send, ns
+ * @t_rx: monotonic time of the last receive, ns
+ * @pkts: packets sent and received, for eviction
+ * @pkts_seen: @pkts when eviction last looked at the flow
+ * @last_used: jiffies of the last send or receive, for expiry
+ * @rcu: deferred free
+ */
+struct pdm_flow {
+	struct rhash_head	node;
+	struct pdm_flow_key	key;
+	struct list_head	lru;
+	spinlock_t		lock;	/* protects the fields below */
+	u8			flags;
+	u8			scale_dtls;
+	u16			delta_tls;
+	u32			psntp_next;
+	u32			psnlr;
+	u64			t_tx;
+	u64			t_rx;
+	u32			pkts;
+	u32			pkts_seen;
+	unsigned long		last_used;
+	struct rcu_head		rcu;
+};
+
+#define PDM_F_TX	BIT(0)	/* sent at least once: t_tx valid */
+#define PDM_F_RX	BIT(1)	/* received at least once: t_rx, psnlr valid */
+#define PDM_F_DTLS	BIT(2)	/* delta_tls valid */
+
+/* Counters, shown in /proc/net/snmp6; names in pdm_mib_names[]. */
+enum {
+	PDM_MIB_OUTPKTS,
+	PDM_MIB_OUTSKIPPED,
+	PDM_MIB_INPKTS,
+	PDM_MIB_INMALFORMED,
+	PDM_MIB_FLOWSCREATED,
+	PDM_MIB_FLOWSEXPIRED,
+	PDM_MIB_FLOWSEVICTED,
+	PDM_MIB_FLOWSNOMEM,
+	__PDM_MIB_MAX
+};
+
+struct pdm_mib {
+	unsigned long	mibs[__PDM_MIB_MAX];
+};
+
+/**
+ * struct pdm_net - per network namespace PDM data
+ * @flows: flow table
+ * @lock: serialises insertion into and removal from @flows and @lru
+ * @lru: the flows, oldest first, but for those given a second chance
+ * @nflows: number of entries in @flows, under @lock
+ * @gc_work: expiry of idle flows
+ * @mib: counters
+ * @max_flows: net.ipv6.pdm.max_flows
+ * @flow_timeout: net.ipv6.pdm.flow_timeout, seconds
+ * @sysctl_hdr: the net.ipv6.pdm sysctl table
+ */
+struct pdm_net {
+	struct rhashtable	flows;
+	spinlock_t		lock;	/* insertion and removal */
+	struct list_head	lru;
+	u32			nflows;
+	struct delayed_work	gc_work;
+	struct pdm_mib __percpu	*mib;
+	u32			max_flows;
+	int			flow_timeout;
+	struct ctl_table_header	*sysctl_hdr;
+};
+
+#define PDM_INC_STATS(pn, field)	SNMP_INC_STATS((pn)->mib, field)
+#define PDM_ADD_STATS(pn, field, n)	SNMP_ADD_STATS((pn)->mib, field, n)
+
+extern const char * const pdm_mib_names[__PDM_MIB_MAX];
+
+void pdm_flow_key_init(struct pdm_flow_key *key,
+		       const struct in6_addr *local,
+		       const struct in6_addr *remote,
+		       u8 proto, __be16 lport, __be16 rport);
+int pdm_flow_cache_init(void);
+void pdm_flow_cache_exit(void);
+int pdm_flows_init(struct pdm_net *pn);
+void pdm_flows_destroy(struct pdm_net *pn);
+void pdm_flows_flush(struct pdm_net *pn);
+unsigned int pdm_flows_expire(struct pdm_net *pn, bool all);
+struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
+			      const struct pdm_flow_key *key);
+void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi);
+void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi);
+
+static inline bool pdm_proto_has_ports(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The link of a flow, for a peer whose address means nothing without one. */
+static inline int pdm_flow_ifindex(const struct in6_addr *remote, int ifindex)
+{
+	return __ipv6_addr_needs_scope_id(__ipv6_addr_type(remote)) ?
+	       ifindex : 0;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+bool pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb,
+		      u8 proto);
+void pdm_flow_key_xmit(struct pdm_flow_key *key, const struct flowi6 *fl6,
+		       const struct dst_entry *dst);
+#endif
+
+#endif /* _NET_IPV6_PDM_INTERNAL_H */
