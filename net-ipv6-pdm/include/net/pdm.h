@@ -11,10 +11,12 @@
 #include <linux/jump_label_ratelimit.h>
 #include <linux/skbuff.h>
 #include <net/flow.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 
 struct dst_entry;
-struct ipv6_txoptions;
+struct inet6_cork;
+struct ipcm6_cookie;
 struct seq_file;
 struct sock;
 
@@ -27,12 +29,23 @@ int ipv6_pdm_init(void);
 void ipv6_pdm_exit(void);
 void ipv6_pdm_snmp6_seq_show(struct seq_file *seq, struct net *net);
 
-static inline bool ipv6_pdm_enabled(const struct net *net)
+int ipv6_pdm_setsockopt(struct sock *sk, int val);
+int ipv6_pdm_getsockopt(const struct sock *sk, int *val);
+void __ipv6_pdm_sk_destroy(struct sock *sk);
+
+/* A socket copied from a listener starts with no PDM state of its own. */
+static inline void ipv6_pdm_sk_clone(struct sock *newsk)
 {
-	return static_branch_unlikely(&ipv6_pdm_needed.key) &&
-	       READ_ONCE(net->ipv6.sysctl.pdm_enabled);
+	RCU_INIT_POINTER(inet6_sk(newsk)->pdm_flow, NULL);
 }
 
+static inline void ipv6_pdm_sk_destroy(struct sock *sk)
+{
+	if (rcu_access_pointer(inet6_sk(sk)->pdm_flow))
+		__ipv6_pdm_sk_destroy(sk);
+}
+
+bool __ipv6_pdm_note(struct sk_buff *skb);
 void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto);
 
 /**
@@ -42,14 +55,12 @@ void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto);
  * The option is accounted later, by ipv6_pdm_rcv(), once the upper layer
  * has accepted the packet.
  *
- * Return: false where PDM is disabled: the option is then an unknown one.
+ * Return: false where PDM is not in use: the option is then an unknown one.
  */
 static inline bool ipv6_pdm_note(struct sk_buff *skb)
 {
-	if (!ipv6_pdm_enabled(dev_net(skb->dev)))
-		return false;
-	IP6CB(skb)->flags |= IP6SKB_PDM;
-	return true;
+	return static_branch_unlikely(&ipv6_pdm_needed.key) &&
+	       __ipv6_pdm_note(skb);
 }
 
 /* Whether the upper layer is to call ipv6_pdm_rcv() for @skb. */
@@ -77,17 +88,16 @@ static inline void ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb,
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct ipv6_txoptions *opt,
 				 const struct flowi6 *fl6);
-unsigned int __ipv6_pdm_cork_len(const struct sock *sk,
-				 const struct ipv6_txoptions *opt,
-				 const struct flowi6 *fl6);
 u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 		 struct ipv6_txoptions *opt, u8 proto, const struct flowi6 *fl6,
 		 const struct dst_entry *dst);
-void __ipv6_pdm_tcp_init(struct sock *sk, const struct ipv6_txoptions *opt);
-unsigned int ipv6_pdm_tcp_len(const struct sock *sk,
-			      const struct ipv6_txoptions *opt);
+int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
+		    const struct ipcm6_cookie *ipc6, const struct flowi6 *fl6);
+void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
+		     unsigned int off, const struct flowi6 *fl6,
+		     const struct dst_entry *dst);
 
-/* Octets PDM adds to a packet ip6_xmit() sends; 0 if none. */
+/* Octets PDM adds on the fly to a packet ip6_xmit() sends; 0 if none. */
 static inline unsigned int ipv6_pdm_xmit_len(const struct sock *sk,
 					     const struct ipv6_txoptions *opt,
 					     const struct flowi6 *fl6)
@@ -97,21 +107,75 @@ static inline unsigned int ipv6_pdm_xmit_len(const struct sock *sk,
 	return __ipv6_pdm_xmit_len(sk, opt, fl6);
 }
 
-/* Octets PDM adds to a packet ip6_append_data() builds; 0 if none. */
-static inline unsigned int ipv6_pdm_cork_len(const struct sock *sk,
-					     const struct ipv6_txoptions *opt,
-					     const struct flowi6 *fl6)
+/**
+ * ipv6_pdm_cork - reserve PDM's octets in a cork's final destination options
+ * @sk: the socket
+ * @v6_cork: the cork, its options (a copy of the packet's) set up
+ * @ipc6: the packet's settings
+ * @fl6: the packet's flow
+ *
+ * Return: 0, or -ENOBUFS.
+ */
+static inline int ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
+				const struct ipcm6_cookie *ipc6,
+				const struct flowi6 *fl6)
 {
 	if (!static_branch_unlikely(&ipv6_pdm_needed.key))
 		return 0;
-	return __ipv6_pdm_cork_len(sk, opt, fl6);
+	return __ipv6_pdm_cork(sk, v6_cork, ipc6, fl6);
 }
 
-static inline void ipv6_pdm_tcp_init(struct sock *sk,
-				     const struct ipv6_txoptions *opt)
+/**
+ * ipv6_pdm_fill - write PDM into its slot, after ipv6_push_frag_opts()
+ * @skb: the packet, data at the final destination options header
+ * @sk: the sending socket
+ * @opt: the options pushed
+ * @fl6: the packet's flow
+ * @dst: its route
+ *
+ * Not behind the static key: a connection keeps its slot for life.
+ */
+static inline void ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
+				 const struct ipv6_txoptions *opt,
+				 const struct flowi6 *fl6,
+				 const struct dst_entry *dst)
 {
-	if (static_branch_unlikely(&ipv6_pdm_needed.key))
-		__ipv6_pdm_tcp_init(sk, opt);
+	if (unlikely(opt->pdm_off))
+		__ipv6_pdm_fill(skb, sk, opt->pdm_off, fl6, dst);
+}
+
+struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
+					 struct ipv6_txoptions *opt);
+struct ipv6_txoptions *__ipv6_pdm_sk_reslot(struct sock *sk,
+					    const struct ipv6_txoptions *old,
+					    struct ipv6_txoptions *opt);
+
+/**
+ * ipv6_pdm_sk_opt - a new connection's options, with PDM's slot if it has PDM
+ * @sk: the connecting or accepted socket
+ * @opt: its options, or NULL
+ *
+ * Called before the connection sizes its headers (icsk_ext_hdr_len): PDM's
+ * octets then count as any option's. The connection keeps the choice.
+ *
+ * Return: the socket's options, @opt or a copy with the slot.
+ */
+static inline struct ipv6_txoptions *
+ipv6_pdm_sk_opt(struct sock *sk, struct ipv6_txoptions *opt)
+{
+	if (!static_branch_unlikely(&ipv6_pdm_needed.key))
+		return opt;
+	return __ipv6_pdm_sk_opt(sk, opt);
+}
+
+/* New sticky options keep the slot of a connection that has one. */
+static inline struct ipv6_txoptions *
+ipv6_pdm_sk_reslot(struct sock *sk, const struct ipv6_txoptions *old,
+		   struct ipv6_txoptions *opt)
+{
+	if (old && old->pdm_off)
+		return __ipv6_pdm_sk_reslot(sk, old, opt);
+	return opt;
 }
 
 #else
@@ -127,6 +191,24 @@ static inline void ipv6_pdm_exit(void)
 
 static inline void ipv6_pdm_snmp6_seq_show(struct seq_file *seq,
 					   struct net *net)
+{
+}
+
+static inline int ipv6_pdm_setsockopt(struct sock *sk, int val)
+{
+	return -ENOPROTOOPT;
+}
+
+static inline int ipv6_pdm_getsockopt(const struct sock *sk, int *val)
+{
+	return -ENOPROTOOPT;
+}
+
+static inline void ipv6_pdm_sk_clone(struct sock *newsk)
+{
+}
+
+static inline void ipv6_pdm_sk_destroy(struct sock *sk)
 {
 }
 
@@ -152,13 +234,6 @@ static inline unsigned int ipv6_pdm_xmit_len(const struct sock *sk,
 	return 0;
 }
 
-static inline unsigned int ipv6_pdm_cork_len(const struct sock *sk,
-					     const struct ipv6_txoptions *opt,
-					     const struct flowi6 *fl6)
-{
-	return 0;
-}
-
 static inline u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 			       struct ipv6_txoptions *opt, u8 proto,
 			       const struct flowi6 *fl6,
@@ -167,15 +242,31 @@ static inline u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 	return proto;
 }
 
-static inline void ipv6_pdm_tcp_init(struct sock *sk,
-				     const struct ipv6_txoptions *opt)
+static inline int ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
+				const struct ipcm6_cookie *ipc6,
+				const struct flowi6 *fl6)
+{
+	return 0;
+}
+
+static inline void ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
+				 const struct ipv6_txoptions *opt,
+				 const struct flowi6 *fl6,
+				 const struct dst_entry *dst)
 {
 }
 
-static inline unsigned int ipv6_pdm_tcp_len(const struct sock *sk,
-					    const struct ipv6_txoptions *opt)
+static inline struct ipv6_txoptions *
+ipv6_pdm_sk_opt(struct sock *sk, struct ipv6_txoptions *opt)
 {
-	return 0;
+	return opt;
+}
+
+static inline struct ipv6_txoptions *
+ipv6_pdm_sk_reslot(struct sock *sk, const struct ipv6_txoptions *old,
+		   struct ipv6_txoptions *opt)
+{
+	return opt;
 }
 
 #endif /* CONFIG_IPV6_PDM */

@@ -55,6 +55,27 @@ static int pdm_sysctl_enabled(const struct ctl_table *table, int write,
 	return ret;
 }
 
+/**
+ * pdm_optin - hold the static key for a netns in which a socket opts in
+ * @net: the socket's netns
+ *
+ * Process context. Held until the netns goes: a socket may opt in where
+ * PDM is disabled, and its packets must then still reach the hooks.
+ */
+void pdm_optin(struct net *net)
+{
+	struct pdm_net *pn = net->ipv6.pdm;
+
+	if (READ_ONCE(pn->optin))
+		return;
+	mutex_lock(&pdm_sysctl_mutex);
+	if (!pn->optin) {
+		static_branch_inc(&ipv6_pdm_needed.key);
+		WRITE_ONCE(pn->optin, true);
+	}
+	mutex_unlock(&pdm_sysctl_mutex);
+}
+
 static const struct ctl_table pdm_sysctl_template[] = {
 	{
 		.procname	= "enabled",
@@ -124,6 +145,7 @@ const char * const pdm_mib_names[__PDM_MIB_MAX] = {
 	[PDM_MIB_FLOWSEXPIRED]	= "Pdm6FlowsExpired",
 	[PDM_MIB_FLOWSEVICTED]	= "Pdm6FlowsEvicted",
 	[PDM_MIB_FLOWSNOMEM]	= "Pdm6FlowsNoMem",
+	[PDM_MIB_SOCKFLOWS]	= "Pdm6SockFlows",
 };
 EXPORT_SYMBOL_IF_KUNIT(pdm_mib_names);
 
@@ -186,6 +208,8 @@ static void __net_exit pdm_net_exit(struct net *net)
 
 	pdm_sysctl_unregister(pn);
 	if (net->ipv6.sysctl.pdm_enabled)
+		static_branch_slow_dec_deferred(&ipv6_pdm_needed);
+	if (pn->optin)
 		static_branch_slow_dec_deferred(&ipv6_pdm_needed);
 	pdm_flows_destroy(pn);
 	free_percpu(pn->mib);

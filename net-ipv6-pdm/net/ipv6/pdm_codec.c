@@ -144,7 +144,12 @@ const u8 *pdm_find(const struct ipv6_opt_hdr *doh)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_find);
 
-static void pdm_write_v1(u8 *buf, const struct pdm_info *pi)
+/**
+ * pdm_opt_write - write a PDM option
+ * @buf: where, PDM_V1_OPT_SIZE octets from the option type on
+ * @pi: the fields
+ */
+void pdm_opt_write(u8 *buf, const struct pdm_info *pi)
 {
 	struct ipv6_pdm_v1_opt *v1 = (struct ipv6_pdm_v1_opt *)buf;
 
@@ -157,6 +162,7 @@ static void pdm_write_v1(u8 *buf, const struct pdm_info *pi)
 	put_unaligned_be16(pi->delta_tlr, &v1->delta_tlr);
 	put_unaligned_be16(pi->delta_tls, &v1->delta_tls);
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_opt_write);
 
 /*
  * Most options in front of PDM: with PDM, as many as the default
@@ -242,10 +248,15 @@ static void pdm_pad(u8 *buf, unsigned int n)
  * The options of @dst1 are kept as they are, without their trailing
  * padding, so that no run of padding exceeds 7 octets (RFC 4942 2.1.9.5,
  * enforced by ip6_parse_tlv()).
+ *
+ * Return: the offset of the PDM option in the header.
  */
-void pdm_doh_build(u8 *buf, unsigned int len, const struct ipv6_opt_hdr *dst1,
-		   u8 nexthdr, const struct pdm_info *pi)
+unsigned int pdm_doh_build(u8 *buf, unsigned int len,
+			   const struct ipv6_opt_hdr *dst1, u8 nexthdr,
+			   const struct pdm_info *pi)
 {
+	unsigned int pdm_off;
+
 	unsigned int off = dst1 ? pdm_opts_end(dst1) : 2;
 
 	if (dst1)
@@ -254,8 +265,10 @@ void pdm_doh_build(u8 *buf, unsigned int len, const struct ipv6_opt_hdr *dst1,
 	buf[1] = len / 8 - 1;
 	if (off & 1)
 		buf[off++] = IPV6_TLV_PAD1;
-	pdm_write_v1(buf + off, pi);
+	pdm_off = off;
+	pdm_opt_write(buf + off, pi);
 	off += PDM_V1_OPT_SIZE;
 	pdm_pad(buf + off, len - off);
+	return pdm_off;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_doh_build);

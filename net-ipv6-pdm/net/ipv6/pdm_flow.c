@@ -85,7 +85,7 @@ void pdm_flow_cache_exit(void)
 	kmem_cache_destroy(pdm_flow_cache);
 }
 
-static void pdm_flow_free(void *ptr, void *arg)
+static void pdm_flow_destroy_cb(void *ptr, void *arg)
 {
 	kmem_cache_free(pdm_flow_cache, ptr);
 }
@@ -172,7 +172,7 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_flows_init);
 void pdm_flows_destroy(struct pdm_net *pn)
 {
 	cancel_delayed_work_sync(&pn->gc_work);
-	rhashtable_free_and_destroy(&pn->flows, pdm_flow_free, NULL);
+	rhashtable_free_and_destroy(&pn->flows, pdm_flow_destroy_cb, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flows_destroy);
 
@@ -232,13 +232,81 @@ void pdm_flows_flush(struct pdm_net *pn)
 }
 
 /**
+ * pdm_flow_alloc - a new flow, in no table yet
+ * @key: the flow
+ * @gfp: allocation flags
+ *
+ * A new flow starts with a random PSN This Packet, as RFC 8250 asks.
+ *
+ * Return: the flow, or NULL. Free it with kfree_rcu() once it was seen.
+ */
+struct pdm_flow *pdm_flow_alloc(const struct pdm_flow_key *key, gfp_t gfp)
+{
+	struct pdm_flow *f;
+
+	f = kmem_cache_zalloc(pdm_flow_cache, gfp | __GFP_NOWARN);
+	if (!f)
+		return NULL;
+	f->key = *key;
+	INIT_LIST_HEAD(&f->lru);
+	spin_lock_init(&f->lock);
+	f->psntp_next = get_random_u32();
+	f->last_used = jiffies;
+	/* The packet that creates the flow is no sign of use. */
+	f->pkts_seen = 1;
+	return f;
+}
+
+/**
+ * pdm_flow_free - free a flow no one else has seen
+ * @f: the flow
+ */
+void pdm_flow_free(struct pdm_flow *f)
+{
+	kmem_cache_free(pdm_flow_cache, f);
+}
+
+/**
+ * pdm_flow_lookup - find the flow of @key in the table
+ * @pn: per-netns PDM data
+ * @key: the flow
+ *
+ * Caller holds rcu_read_lock().
+ *
+ * Return: the flow, valid until rcu_read_unlock(), or NULL.
+ */
+struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
+				 const struct pdm_flow_key *key)
+{
+	return rhashtable_lookup(&pn->flows, key, pdm_flow_params);
+}
+
+/**
+ * pdm_flow_copy - carry the state of a flow over to another
+ * @to: a new flow, not yet seen by others
+ * @from: the flow whose state it continues
+ */
+void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from)
+{
+	spin_lock_bh(&from->lock);
+	to->flags = from->flags;
+	to->scale_dtls = from->scale_dtls;
+	to->delta_tls = from->delta_tls;
+	to->psntp_next = from->psntp_next;
+	to->psnlr = from->psnlr;
+	to->t_tx = from->t_tx;
+	to->t_rx = from->t_rx;
+	spin_unlock_bh(&from->lock);
+}
+
+/**
  * pdm_flow_get - find the flow of @key, or create it
  * @pn: per-netns PDM data
  * @key: the flow, from this node's point of view
  *
- * Caller holds rcu_read_lock(). Any context but hard IRQ. A new flow
- * starts with a random PSN This Packet, as RFC 8250 asks; when the table
- * is at max_flows, it evicts an old one (see the top of this file).
+ * Caller holds rcu_read_lock(). Any context but hard IRQ. When the table
+ * is at max_flows, a new flow evicts an old one (see the top of this
+ * file).
  *
  * Return: the flow, valid until rcu_read_unlock(), or NULL when memory
  * is short or no room could be made (Pdm6FlowsNoMem).
@@ -253,15 +321,9 @@ struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 	if (likely(f))
 		return f;
 
-	f = kmem_cache_zalloc(pdm_flow_cache, GFP_ATOMIC | __GFP_NOWARN);
+	f = pdm_flow_alloc(key, GFP_ATOMIC);
 	if (!f)
 		goto nomem;
-	f->key = *key;
-	spin_lock_init(&f->lock);
-	f->psntp_next = get_random_u32();
-	f->last_used = jiffies;
-	/* The packet that creates the flow is no sign of use. */
-	f->pkts_seen = 1;
 
 	max = READ_ONCE(pn->max_flows);
 	spin_lock_bh(&pn->lock);

@@ -48,6 +48,23 @@ VISIBLE_IF_KUNIT bool pdm_flow_key_rcv(struct pdm_flow_key *key,
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_rcv);
 
 /**
+ * __ipv6_pdm_note - see ipv6_pdm_note()
+ * @skb: the packet
+ *
+ * Return: false where neither the netns nor a socket of it uses PDM.
+ */
+bool __ipv6_pdm_note(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+
+	if (!READ_ONCE(net->ipv6.sysctl.pdm_enabled) &&
+	    !READ_ONCE(net->ipv6.pdm->optin))
+		return false;
+	IP6CB(skb)->flags |= IP6SKB_PDM;
+	return true;
+}
+
+/**
  * __ipv6_pdm_rcv - account the PDM option of an accepted packet
  * @sk: the socket the packet goes to, or NULL
  * @skb: the packet
@@ -71,7 +88,8 @@ void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto)
 	struct pdm_info pi;
 	const u8 *p;
 
-	if (!READ_ONCE(net->ipv6.sysctl.pdm_enabled) || !opt->dst1)
+	if (!(sk ? pdm_sk_on(sk) : READ_ONCE(net->ipv6.sysctl.pdm_enabled)) ||
+	    !opt->dst1)
 		return;
 	p = pdm_find((void *)(skb_network_header(skb) + opt->dst1));
 	if (!p || !pdm_flow_key_rcv(&key, skb, proto))
@@ -83,7 +101,9 @@ void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto)
 	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
 
 	rcu_read_lock();
-	f = pdm_flow_get(pn, &key);
+	f = pdm_sk_flow(sk, &key);
+	if (!f)
+		f = pdm_flow_get(pn, &key);
 	if (f)
 		pdm_flow_rx(f, now, &pi);
 	rcu_read_unlock();

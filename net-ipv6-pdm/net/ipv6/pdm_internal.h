@@ -58,8 +58,10 @@ const u8 *pdm_find(const struct ipv6_opt_hdr *doh);
 void pdm_encode_asec(u64 asec, u16 *delta, u8 *scale);
 void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale);
 unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1);
-void pdm_doh_build(u8 *buf, unsigned int len, const struct ipv6_opt_hdr *dst1,
-		   u8 nexthdr, const struct pdm_info *pi);
+unsigned int pdm_doh_build(u8 *buf, unsigned int len,
+			   const struct ipv6_opt_hdr *dst1, u8 nexthdr,
+			   const struct pdm_info *pi);
+void pdm_opt_write(u8 *buf, const struct pdm_info *pi);
 
 /**
  * struct pdm_flow_key - a flow seen from this node
@@ -133,6 +135,7 @@ enum {
 	PDM_MIB_FLOWSEXPIRED,
 	PDM_MIB_FLOWSEVICTED,
 	PDM_MIB_FLOWSNOMEM,
+	PDM_MIB_SOCKFLOWS,
 	__PDM_MIB_MAX
 };
 
@@ -151,6 +154,7 @@ struct pdm_mib {
  * @max_flows: net.ipv6.pdm.max_flows
  * @flow_timeout: net.ipv6.pdm.flow_timeout, seconds
  * @sysctl_hdr: the net.ipv6.pdm sysctl table
+ * @optin: a socket opted in with IPV6_PDM: the static key is held for it
  */
 struct pdm_net {
 	struct rhashtable	flows;
@@ -162,12 +166,15 @@ struct pdm_net {
 	u32			max_flows;
 	int			flow_timeout;
 	struct ctl_table_header	*sysctl_hdr;
+	bool			optin;
 };
 
 #define PDM_INC_STATS(pn, field)	SNMP_INC_STATS((pn)->mib, field)
 #define PDM_ADD_STATS(pn, field, n)	SNMP_ADD_STATS((pn)->mib, field, n)
 
 extern const char * const pdm_mib_names[__PDM_MIB_MAX];
+
+void pdm_optin(struct net *net);
 
 void pdm_flow_key_init(struct pdm_flow_key *key,
 		       const struct in6_addr *local,
@@ -179,6 +186,11 @@ int pdm_flows_init(struct pdm_net *pn);
 void pdm_flows_destroy(struct pdm_net *pn);
 void pdm_flows_flush(struct pdm_net *pn);
 unsigned int pdm_flows_expire(struct pdm_net *pn, bool all);
+struct pdm_flow *pdm_flow_alloc(const struct pdm_flow_key *key, gfp_t gfp);
+void pdm_flow_free(struct pdm_flow *f);
+struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
+				 const struct pdm_flow_key *key);
+void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from);
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key);
 void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi);
@@ -204,6 +216,10 @@ static inline int pdm_flow_ifindex(const struct in6_addr *remote, int ifindex)
 	return __ipv6_addr_needs_scope_id(__ipv6_addr_type(remote)) ?
 	       ifindex : 0;
 }
+
+bool pdm_sk_on(const struct sock *sk);
+struct pdm_flow *pdm_sk_flow(const struct sock *sk,
+			     const struct pdm_flow_key *key);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 bool pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb,

@@ -7,9 +7,7 @@
  */
 
 #include <linux/icmpv6.h>
-#include <linux/tcp.h>
 #include <kunit/visibility.h>
-#include <net/inet_connection_sock.h>
 #include <net/l3mdev.h>
 #include <net/pdm.h>
 #include <net/sock.h>
@@ -57,55 +55,60 @@ static unsigned int pdm_extra_len(const struct sock *sk,
 }
 
 /**
- * __ipv6_pdm_xmit_len - octets PDM adds to a packet sent by ip6_xmit()
+ * __ipv6_pdm_xmit_len - octets PDM adds on the fly to a packet ip6_xmit() sends
  * @sk: the sending socket
  * @opt: the packet's IPv6 options, or NULL
  * @fl6: the packet's flow
  *
- * Only TCP: connections sized for PDM when they were set up (see
- * ipv6_pdm_tcp_init()), SYN-ACKs of listeners, and the resets and ACKs
- * of the control socket. Other users of ip6_xmit() leave no room for it.
+ * TCP segments that no connection of a stream socket sends: a listener's
+ * SYN-ACKs (as the listener decides), ACKs and resets of time-wait
+ * sockets and of the netns' control socket (as the netns decides). They
+ * carry no data, so they need no room reserved. A connected stream socket
+ * has a slot for PDM, or no PDM, for life (see ipv6_pdm_sk_opt()); other
+ * users of ip6_xmit() get none.
  *
  * Return: how much longer than @opt's final destination options header
- * the header grows with PDM in it, or 0 if the packet gets no PDM.
+ * the header grows with PDM in it, or 0 if the packet gets no PDM here.
  */
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct ipv6_txoptions *opt,
 				 const struct flowi6 *fl6)
 {
-	if (!READ_ONCE(sock_net(sk)->ipv6.sysctl.pdm_enabled) ||
+	if ((opt && opt->pdm_off) ||
+	    (sk_fullsock(sk) && sk->sk_type == SOCK_STREAM &&
+	     !ipv6_addr_any(&sk->sk_v6_daddr)) ||
 	    fl6->flowi6_proto != IPPROTO_TCP ||
-	    ipv6_addr_is_multicast(&fl6->daddr))
-		return 0;
-	if (sk_fullsock(sk) && sk_is_tcp(sk) && sk->sk_state != TCP_LISTEN &&
-	    !inet6_test_bit(PDM, sk))
+	    ipv6_addr_is_multicast(&fl6->daddr) || !pdm_sk_on(sk))
 		return 0;
 	return pdm_extra_len(sk, opt);
 }
 
-/**
- * __ipv6_pdm_cork_len - octets PDM adds to a packet built by ip6_append_data()
- * @sk: the sending socket
- * @opt: the packet's IPv6 options, or NULL
- * @fl6: the packet's flow
- *
- * UDP, raw and ping sockets, and ICMPv6 echo replies; never ICMPv6
- * errors (nor ND or MLD, which do not come this way).
- *
- * Return: as __ipv6_pdm_xmit_len().
- */
-unsigned int __ipv6_pdm_cork_len(const struct sock *sk,
-				 const struct ipv6_txoptions *opt,
-				 const struct flowi6 *fl6)
+/* The PDM fields of a packet about to be sent on the flow of @key. */
+static void pdm_xmit_info(const struct sock *sk,
+			  const struct pdm_flow_key *key, struct pdm_info *pi)
 {
-	if (!READ_ONCE(sock_net(sk)->ipv6.sysctl.pdm_enabled) ||
-	    ipv6_addr_is_multicast(&fl6->daddr))
-		return 0;
-	if (fl6->flowi6_proto == IPPROTO_ICMPV6 &&
-	    fl6->fl6_icmp_type != ICMPV6_ECHO_REQUEST &&
-	    fl6->fl6_icmp_type != ICMPV6_ECHO_REPLY)
-		return 0;
-	return pdm_extra_len(sk, opt);
+	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	bool on = pdm_sk_on(sk);
+	struct pdm_flow *f;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->version = 1;
+	rcu_read_lock();
+	f = pdm_sk_flow(sk, key);
+	if (!f && on)
+		f = pdm_flow_get(pn, key);
+	if (f)
+		pdm_flow_tx(f, ktime_get_ns(), pi);
+	rcu_read_unlock();
+	if (!on) {
+		/* Disabled since the slot was made: nothing is measured. */
+		pi->psnlr = 0;
+		pi->scale_dtlr = 0;
+		pi->delta_tlr = 0;
+		pi->scale_dtls = 0;
+		pi->delta_tls = 0;
+	}
+	PDM_INC_STATS(pn, PDM_MIB_OUTPKTS);
 }
 
 /**
@@ -117,9 +120,8 @@ unsigned int __ipv6_pdm_cork_len(const struct sock *sk,
  * @fl6: the packet's flow
  * @dst: its route
  *
- * Stands for ipv6_push_frag_opts() on a packet that ipv6_pdm_xmit_len()
- * or ipv6_pdm_cork_len() sized for PDM, with headroom for it. Without a
- * flow entry (table full, memory short) the packet leaves without PDM.
+ * Stands for ipv6_push_frag_opts() on a packet ipv6_pdm_xmit_len() sized
+ * for PDM, with headroom for it.
  *
  * Return: the next header value for the header in front.
  */
@@ -128,66 +130,94 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 		 const struct dst_entry *dst)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
-	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	unsigned int len = pdm_doh_len(dst1);
 	struct pdm_flow_key key;
-	unsigned int len;
-	struct pdm_flow *f;
 	struct pdm_info pi;
 
-	pdm_flow_key_xmit(&key, fl6, dst);
-	len = pdm_doh_len(dst1);
-
-	rcu_read_lock();
-	f = len ? pdm_flow_get(pn, &key) : NULL;
-	if (!f) {
-		rcu_read_unlock();
+	if (WARN_ON_ONCE(!len))
 		return dst1 ? ipv6_push_frag_opts(skb, opt, proto) : proto;
-	}
-	pdm_flow_tx(f, ktime_get_ns(), &pi);
-	rcu_read_unlock();
-
+	pdm_flow_key_xmit(&key, fl6, dst);
+	pdm_xmit_info(sk, &key, &pi);
 	pdm_doh_build(skb_push(skb, len), len, dst1, proto, &pi);
-	PDM_INC_STATS(pn, PDM_MIB_OUTPKTS);
 	return NEXTHDR_DEST;
 }
 
 /**
- * ipv6_pdm_tcp_len - PDM octets to count in a TCP socket's header length
+ * __ipv6_pdm_cork - see ipv6_pdm_cork()
  * @sk: the socket
- * @opt: its IPv6 options, or NULL
+ * @v6_cork: the cork
+ * @ipc6: the packet's settings
+ * @fl6: the packet's flow
  *
- * Return: what PDM adds to icsk_ext_hdr_len, so that MSS leaves room.
+ * UDP, UDP-Lite, raw and ping sockets, and ICMPv6 echo replies, on every
+ * send: the cork's copy of the final destination options header is made
+ * again with a slot for PDM, so that sizing, fragmentation, and the raw
+ * checksum offset count its octets as any option's. Never ICMPv6 errors
+ * (nor ND or MLD, which do not come this way), nor UDP GSO sends, whose
+ * segments would share one header and so one PSN.
+ *
+ * Return: 0, or -ENOBUFS.
  */
-unsigned int ipv6_pdm_tcp_len(const struct sock *sk,
-			      const struct ipv6_txoptions *opt)
+int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
+		    const struct ipcm6_cookie *ipc6, const struct flowi6 *fl6)
 {
-	return inet6_test_bit(PDM, sk) ? pdm_extra_len(sk, opt) : 0;
+	struct ipv6_txoptions *opt = v6_cork->opt;
+	struct pdm_info blank = { .version = 1 };
+	const struct ipv6_opt_hdr *dst1;
+	unsigned int len;
+	u8 *buf;
+
+	if (ipc6->gso_size || ipv6_addr_is_multicast(&fl6->daddr) ||
+	    !pdm_sk_on(sk))
+		return 0;
+	if (fl6->flowi6_proto == IPPROTO_ICMPV6 &&
+	    fl6->fl6_icmp_type != ICMPV6_ECHO_REQUEST &&
+	    fl6->fl6_icmp_type != ICMPV6_ECHO_REPLY)
+		return 0;
+
+	dst1 = opt ? opt->dst1opt : NULL;
+	len = pdm_doh_len(dst1);
+	if (!len) {
+		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
+		return 0;
+	}
+	buf = kmalloc(len, sk->sk_allocation);
+	if (!buf)
+		return -ENOBUFS;
+	if (!opt) {
+		opt = kzalloc(sizeof(*opt), sk->sk_allocation);
+		if (!opt) {
+			kfree(buf);
+			return -ENOBUFS;
+		}
+		opt->tot_len = sizeof(*opt);
+		v6_cork->opt = opt;
+	}
+	opt->pdm_off = pdm_doh_build(buf, len, dst1, 0, &blank);
+	opt->opt_flen += len - (dst1 ? ipv6_optlen(dst1) : 0);
+	kfree(opt->dst1opt);
+	opt->dst1opt = (struct ipv6_opt_hdr *)buf;
+	return 0;
 }
 
 /**
- * __ipv6_pdm_tcp_init - decide whether a new TCP connection carries PDM
- * @sk: the connecting or accepted socket
- * @opt: its IPv6 options, or NULL
+ * __ipv6_pdm_fill - see ipv6_pdm_fill()
+ * @skb: the packet, data at the final destination options header
+ * @sk: the sending socket
+ * @off: where PDM's slot is in the header
+ * @fl6: the packet's flow
+ * @dst: its route
  *
- * Called where icsk_ext_hdr_len is set. A connection made while PDM is
- * enabled keeps it for life, with its MSS sized for it. GSO is off for
- * such a socket, as for TCP-MD5: the segments of one GSO packet would
- * share one copy of the header, and so one PSN.
+ * The send time is taken here, after routing, before the qdisc.
  */
-void __ipv6_pdm_tcp_init(struct sock *sk, const struct ipv6_txoptions *opt)
+void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
+		     unsigned int off, const struct flowi6 *fl6,
+		     const struct dst_entry *dst)
 {
-	unsigned int len;
+	struct pdm_flow_key key;
+	struct pdm_info pi;
 
-	inet6_clear_bit(PDM, sk);
-	if (!READ_ONCE(sock_net(sk)->ipv6.sysctl.pdm_enabled) ||
-	    ipv6_addr_is_multicast(&sk->sk_v6_daddr))
-		return;
-	len = pdm_extra_len(sk, opt);
-	if (!len)
-		return;
-	inet6_set_bit(PDM, sk);
-	sk_gso_disable(sk);
-	/* The route is set already: undo what sk_setup_caps() did for GSO. */
-	sk->sk_gso_max_segs = 1;
-	inet_csk(sk)->icsk_ext_hdr_len += len;
+	pdm_flow_key_xmit(&key, fl6, dst);
+	pdm_xmit_info(sk, &key, &pi);
+	pdm_opt_write(skb->data + off, &pi);
 }

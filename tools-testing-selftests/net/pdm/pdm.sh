@@ -53,6 +53,21 @@
 #   frag       a UDP datagram larger than the MTU: every fragment repeats its
 #              PDM option, the receiver accounts it once, from the first
 #              fragment, and the datagram is delivered
+#   sockopt    IPV6_PDM: values, ENOPROTOOPT on SCTP; UDP sockets set to 0
+#              where the netns has PDM on and to 1 where it is off; a TCP
+#              listener's value goes to the accepted socket
+#   tcpctl     SYN-ACK and RST to a closed port carry PDM; a TCP socket's own
+#              IPV6_DSTOPTS and PDM share one DOH, full-sized segments use
+#              exactly the MTU
+#   midway     a TCP connection set up with PDM keeps it after enabled=0:
+#              PSNTP goes on by 1, PSNLR and deltas are 0
+#   idle       connected sockets keep their PDM state past flow_timeout,
+#              while the table expires its entries
+#   gso        UDP GSO sends carry no PDM and are delivered
+#   mergelim   no PDM merged into a header of 8 options or that would grow
+#              past 2048 octets (Pdm6OutSkipped); a header's trailing
+#              padding dropped before PDM
+#   netnsdel   a netns deleted under PDM traffic
 #   tshark     tshark decodes the same PDM values as pdm_parser (skipped when
 #              tshark is not installed)
 #
@@ -69,7 +84,8 @@ source "$SCRIPT_DIR/../lib.sh"
 source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
 ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
-	   linklocal ipsec bulk frag tshark"
+	   linklocal ipsec bulk frag sockopt tcpctl midway idle gso mergelim
+	   netnsdel tshark"
 TESTS=$ALL_TESTS
 
 # The results each case reports, in order. Every case reports all of them on
@@ -122,6 +138,26 @@ plan_case frag "datagrams larger than the MTU delivered" \
 	"every fragment repeats the datagram's PDM option" \
 	"PDM accounted once per datagram" \
 	"first fragment's PDM accounted when a later one arrives first"
+plan_case sockopt "IPV6_PDM: -1 at first, -1, 0 and 1 taken, others EINVAL" \
+	"IPV6_PDM: ENOPROTOOPT on an SCTP socket" \
+	"UDP: IPV6_PDM=0 sends and accounts no PDM where enabled" \
+	"UDP: IPV6_PDM=1 sends and accounts PDM where disabled" \
+	"TCP: the listener's IPV6_PDM=1 goes to the accepted socket" \
+	"TCP: an IPV6_PDM=0 connection carries no PDM where enabled"
+plan_case tcpctl "SYN-ACK carries PDM" "RST to a closed port carries PDM" \
+	"the socket's IPV6_DSTOPTS and PDM in one DOH on every segment" \
+	"with IPV6_DSTOPTS, full-sized segments use exactly the MTU"
+plan_case midway "a connection set up with PDM keeps it after enabled=0" \
+	"PSNTP increases by 1 per packet across the switch" \
+	"PSNLR and deltas 0 after the switch, nothing accounted"
+plan_case idle "TCP: PSNTP increases by 1 per packet across the idle time" \
+	"connected UDP: PSNTP increases by 1 per packet across the idle time" \
+	"table entries expired meanwhile, socket flows kept"
+plan_case gso "UDP GSO send delivered in segments" "no PDM on UDP GSO packets"
+plan_case mergelim "8 options: no PDM, skipped, delivered; 7 options: merged" \
+	"2040-octet headers: no PDM, skipped" \
+	"long trailing padding dropped, PDM merged"
+plan_case netnsdel "netns deleted under PDM traffic"
 plan_case tshark "tshark decodes the same PDM fields as pdm_parser"
 
 VERBOSE=0
@@ -192,10 +228,47 @@ IPSEC_SPI_BA=0x1001
 ESP_KEY=0x000102030405060708090a0b0c0d0e0f10111213	# AES-128 key, salt
 AH_KEY=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 
+# sockopt: datagrams from each UDP socket, and the source ports of the
+# sockets with IPV6_PDM set to 0, to 1, and not set
+SOCKOPT_DGRAMS=3
+SOCKOPT_SPORT_OFF=40010
+SOCKOPT_SPORT_ON=40011
+SOCKOPT_SPORT_NETNS=40012
+
+# tcpctl: the TCP client's own option (1e: unknown, skip), and the bytes
+# it sends
+TCPCTL_DSTOPTS="00001e04deadbeef"
+TCPCTL_BYTES=$((256 * 1024))
+
+# midway: bytes echoed before and after enabled=0
+MIDWAY_BYTES=20000
+
+# idle: flow_timeout, the idle time, and the connected UDP pair's exchanges
+# before and after it, from source port IDLE_SPORT
+IDLE_TIMEOUT_S=1
+IDLE_S=3
+IDLE_DGRAMS=3
+IDLE_SPORT=40020
+
+# gso: one send of GSO_SEGS segments of GSO_SIZE octets
+GSO_SIZE=1000
+GSO_SEGS=3
+
+# mergelim: the MTU and snap length that 2040-octet headers need (the first
+# fragment check of ip6_append_data() counts them twice)
+MERGELIM_MTU=9000
+MERGELIM_SNAPLEN=4096
+
+# netnsdel: how long the traffic runs; PDM packets A accounts before B goes
+NETNSDEL_S=4
+NETNSDEL_MIN_PKTS=20
+
 # The Pdm6* lines of /proc/net/snmp6. The live flow count, Pdm6Flows in
-# pdm_counter and counters_get, is computed from them.
+# pdm_counter and counters_get, is computed from them: the entries of the
+# netns table. Connected sockets keep their flow with them, counted by
+# Pdm6SockFlows only.
 PDM_COUNTERS="Pdm6OutPkts Pdm6OutSkipped Pdm6InPkts Pdm6InMalformed Pdm6FlowsCreated
-	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem"
+	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem Pdm6SockFlows"
 
 PARSER="$SCRIPT_DIR/pdm_parser"
 TMP_DIR=""
@@ -359,6 +432,13 @@ case_run()
 	ipsec)		pdm_ipsec_test;;
 	bulk)		pdm_bulk_test;;
 	frag)		pdm_frag_test;;
+	sockopt)	pdm_sockopt_test;;
+	tcpctl)		pdm_tcpctl_test;;
+	midway)		pdm_midway_test;;
+	idle)		pdm_idle_test;;
+	gso)		pdm_gso_test;;
+	mergelim)	pdm_mergelim_test;;
+	netnsdel)	pdm_netnsdel_test;;
 	tshark)		pdm_tshark_test;;
 	esac
 	cleanup_topo
@@ -555,6 +635,7 @@ write_py_helper()
 	cat > "$TMP_DIR/pdm_helper.py" <<'EOF'
 # Traffic generators. Servers create the file named by $PDM_READY once their
 # socket is bound.
+import errno
 import os
 import socket
 import struct
@@ -563,14 +644,41 @@ import time
 
 TIMEOUT = float(os.environ.get("PDM_TIMEOUT", "60"))
 IPV6_DSTOPTS = 59
+IPV6_PDM = 79
+IPPROTO_SCTP = 132
+IPPROTO_UDPLITE = 136
+SOL_UDP = 17
+UDP_SEGMENT = 103
 NEXTHDR_FRAGMENT = 44
 NEXTHDR_DEST = 60
+RAW_PROTO = 253         # as in pdm.sh
+
+SOCK_KINDS = {
+    "udp": (socket.SOCK_DGRAM, socket.IPPROTO_UDP),
+    "udplite": (socket.SOCK_DGRAM, IPPROTO_UDPLITE),
+    "tcp": (socket.SOCK_STREAM, socket.IPPROTO_TCP),
+    "raw": (socket.SOCK_RAW, RAW_PROTO),
+    "ping": (socket.SOCK_DGRAM, socket.IPPROTO_ICMPV6),
+    "sctp": (socket.SOCK_STREAM, IPPROTO_SCTP),
+}
 
 
 def ready():
     path = os.environ.get("PDM_READY")
     if path:
         open(path, "w").close()
+
+
+def set_opts(s, pdm="-", dstopts="-"):
+    # IPV6_PDM and IPV6_DSTOPTS (hex), unless "-"
+    if pdm != "-":
+        s.setsockopt(socket.IPPROTO_IPV6, IPV6_PDM, int(pdm))
+    if dstopts != "-":
+        s.setsockopt(socket.IPPROTO_IPV6, IPV6_DSTOPTS, bytes.fromhex(dstopts))
+
+
+def get_pdm(s):
+    return s.getsockopt(socket.IPPROTO_IPV6, IPV6_PDM)
 
 
 def wait_file(path):
@@ -610,6 +718,121 @@ def udp_client(dst, port, count, mode, *dstopts):
         s.close()
 
 
+def udp_send(dst, port, count, mode, *specs):
+    # One connected socket per spec "sport/pdm/dstopts": source port (0:
+    # any), IPV6_PDM and IPV6_DSTOPTS as set_opts() takes them.
+    for v, spec in enumerate(specs):
+        sport, pdm, opts = spec.split("/")
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.settimeout(TIMEOUT)
+        set_opts(s, pdm, opts)
+        s.bind(("::", int(sport)))
+        s.connect((dst, int(port)))
+        for i in range(int(count)):
+            msg = ("pdm-%d-%d" % (v, i)).encode()
+            s.send(msg)
+            if mode == "echo" and s.recv(65535) != msg:
+                sys.exit("bad echo")
+        s.close()
+
+
+def udp_peer(port, peer, peer_port, count):
+    # Echo server connected to its peer before any traffic.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.bind(("::", int(port)))
+    s.connect((peer, int(peer_port)))
+    ready()
+    for _ in range(int(count)):
+        s.send(s.recv(65535))
+
+
+def udp_pause(dst, port, sport, count, pause_dir):
+    # count echoed datagrams, a pause as tcp_client makes it, count more.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    s.bind(("::", int(sport)))
+    s.connect((dst, int(port)))
+    for phase in range(2):
+        if phase:
+            open(os.path.join(pause_dir, "phase1"), "w").close()
+            wait_file(os.path.join(pause_dir, "go"))
+        for i in range(int(count)):
+            msg = ("pdm-pause-%d-%d" % (phase, i)).encode()
+            s.send(msg)
+            if s.recv(65535) != msg:
+                sys.exit("bad echo")
+
+
+def udp_gso(dst, port, size, nseg):
+    # One UDP_SEGMENT send of nseg segments of size octets: "a"s, "b"s...
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(SOL_UDP, UDP_SEGMENT, int(size))
+    s.connect((dst, int(port)))
+    data = b"".join(bytes([0x61 + i]) * int(size) for i in range(int(nseg)))
+    if s.send(data) != len(data):
+        sys.exit("short send")
+
+
+def sockopt(*kinds):
+    # IPV6_PDM of each kind of socket: -1 at first; -1, 0 and 1 read back
+    # as set; other values EINVAL, the value left as it was.
+    bad = []
+    for kind in kinds:
+        try:
+            s = socket.socket(socket.AF_INET6, *SOCK_KINDS[kind])
+            v = get_pdm(s)
+            if v != -1:
+                bad.append("%s: %d at first, expected -1" % (kind, v))
+            for want in (1, 0, -1, 1):
+                s.setsockopt(socket.IPPROTO_IPV6, IPV6_PDM, want)
+                v = get_pdm(s)
+                if v != want:
+                    bad.append("%s: set %d, got %d" % (kind, want, v))
+            for val in (2, -2, 1 << 16, -(1 << 31)):
+                try:
+                    s.setsockopt(socket.IPPROTO_IPV6, IPV6_PDM, val)
+                    bad.append("%s: %d accepted" % (kind, val))
+                except OSError as e:
+                    if e.errno != errno.EINVAL:
+                        bad.append("%s: %d: %s" % (kind, val, e.strerror))
+                v = get_pdm(s)
+                if v != 1:
+                    bad.append("%s: %d after %d was refused" % (kind, v, val))
+            s.close()
+        except OSError as e:
+            bad.append("%s: %s" % (kind, e))
+    for b in bad:
+        print(b)
+    if bad:
+        sys.exit("%d problems" % len(bad))
+
+
+def sockopt_noproto(kind):
+    # IPV6_PDM refused with ENOPROTOOPT; "unsupported" if there is no such
+    # socket.
+    try:
+        s = socket.socket(socket.AF_INET6, *SOCK_KINDS[kind])
+    except OSError as e:
+        print("unsupported: %s" % e.strerror)
+        return
+    bad = 0
+    for what in ("setsockopt", "getsockopt"):
+        try:
+            if what == "setsockopt":
+                s.setsockopt(socket.IPPROTO_IPV6, IPV6_PDM, 1)
+            else:
+                get_pdm(s)
+            print("%s succeeded" % what)
+            bad += 1
+        except OSError as e:
+            if e.errno != errno.ENOPROTOOPT:
+                print("%s: %s, expected ENOPROTOOPT" % (what, e.strerror))
+                bad += 1
+    if bad:
+        sys.exit("%d problems" % bad)
+
+
 def udp_big(dst, port, count, size):
     # Datagrams of size octets, echoed one by one, from one socket.
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -622,15 +845,19 @@ def udp_big(dst, port, count, size):
             sys.exit("bad echo of datagram %d" % i)
 
 
-def tcp_server(port, mode):
+def tcp_server(port, mode, pdm="-"):
+    # With pdm, the listener's IPV6_PDM: prints the accepted socket's.
     ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    set_opts(ls, pdm)
     ls.bind(("::", int(port)))
     ls.listen(1)
     ls.settimeout(TIMEOUT)
     ready()
     c, _ = ls.accept()
     c.settimeout(TIMEOUT)
+    if pdm != "-":
+        print("accepted IPV6_PDM %d" % get_pdm(c), flush=True)
     total = 0
     while True:
         data = c.recv(65536)
@@ -657,8 +884,16 @@ def tcp_exchange(s, nbytes):
         sys.exit("bad TCP echo")
 
 
-def tcp_client(dst, port, nbytes, mode, pause_dir=None):
-    s = socket.create_connection((dst, int(port)), timeout=TIMEOUT)
+def tcp_client(dst, port, nbytes, mode, pause_dir="-"):
+    tcp_conn(dst, port, nbytes, mode, "-", "-", pause_dir)
+
+
+def tcp_conn(dst, port, nbytes, mode, pdm, dstopts, pause_dir="-"):
+    # tcp_client with IPV6_PDM and IPV6_DSTOPTS (set_opts) before connect
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    set_opts(s, pdm, dstopts)
+    s.connect((dst, int(port)))
     nbytes = int(nbytes)
     if mode == "sink":
         s.sendall(b"\0" * nbytes)
@@ -673,7 +908,7 @@ def tcp_client(dst, port, nbytes, mode, pause_dir=None):
             sys.exit("server got %r bytes, sent %d" % (reply, nbytes))
     else:
         tcp_exchange(s, nbytes)
-        if pause_dir:
+        if pause_dir != "-":
             open(os.path.join(pause_dir, "phase1"), "w").close()
             wait_file(os.path.join(pause_dir, "go"))
             tcp_exchange(s, nbytes)
@@ -683,6 +918,61 @@ def tcp_client(dst, port, nbytes, mode, pause_dir=None):
         while s.recv(65536):
             pass
     s.close()
+
+
+def tcp_refused(dst, port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    try:
+        s.connect((dst, int(port)))
+    except ConnectionRefusedError:
+        return
+    sys.exit("connected to a closed port")
+
+
+def netns_traffic(dst, port, secs):
+    # For secs seconds, echo requests and connections to a closed port; the
+    # peer may go away meanwhile. Prints the echo replies and refused
+    # connections, and the sends that failed once the peer was gone.
+    gone_errs = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL,
+                 errno.ETIMEDOUT)
+    icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW,
+                         socket.IPPROTO_ICMPV6)
+    icmp.setblocking(False)
+    end = time.monotonic() + float(secs)
+    seq = replies = refused = gone = 0
+    while time.monotonic() < end:
+        seq = (seq + 1) & 0xffff
+        req = struct.pack("!BBHHH", 128, 0, 0, os.getpid() & 0xffff, seq)
+        try:
+            icmp.sendto(req + b"pdm-netnsdel", (dst, 0))
+        except OSError as e:
+            if e.errno not in gone_errs:
+                raise
+            gone += 1
+        try:
+            while True:
+                if icmp.recv(65535)[0] == 129:
+                    replies += 1
+        except BlockingIOError:
+            pass
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.settimeout(0.5)
+        try:
+            s.connect((dst, int(port)))
+            sys.exit("connected to a closed port")
+        except ConnectionRefusedError:
+            refused += 1
+        except socket.timeout:
+            gone += 1
+        except OSError as e:
+            if e.errno not in gone_errs:
+                raise
+            gone += 1
+        finally:
+            s.close()
+        time.sleep(0.002)
+    print(replies, refused, gone)
 
 
 def raw_server(proto, count):
@@ -882,18 +1172,19 @@ server_wait()
 ################################################################################
 # Capture helpers
 
-# Usage: capture_start <name> <ns> [dev]: capture IPv6 on <dev> (veth0) of
-# <ns> into $TMP_DIR/<name>.pcap; fails if tcpdump is not listening within
-# WAIT_S.
+# Usage: capture_start <name> <ns> [dev [snaplen]]: capture IPv6 on <dev>
+# (veth0) of <ns>, <snaplen> (SNAPLEN) octets of each packet, into
+# $TMP_DIR/<name>.pcap; fails if tcpdump is not listening within WAIT_S.
 capture_start()
 {
 	local name=$1
 	local ns=$2
 	local dev=${3:-veth0}
+	local snaplen=${4:-$SNAPLEN}
 	local file="$TMP_DIR/$name"
 
 	ip netns exec "$ns" tcpdump -i "$dev" -n -U --immediate-mode -Z root \
-		-s "$SNAPLEN" -B 8192 -w "$file.pcap" ip6 2> "$file.log" &
+		-s "$snaplen" -B 8192 -w "$file.pcap" ip6 2> "$file.log" &
 	CAP_PIDS[$name]=$!
 	slowwait "$WAIT_S" grep -qs "listening on" "$file.log"
 }
@@ -918,8 +1209,8 @@ capture_stop()
 	fi
 
 	CAP_ERR=""
-	captured=$(awk '/ packets captured$/ { print $1 }' "$file.log" 2>/dev/null)
-	drops=$(awk '/ packets dropped by kernel$/ { print $1 }' "$file.log" 2>/dev/null)
+	captured=$(awk '/ packets? captured$/ { print $1 }' "$file.log" 2>/dev/null)
+	drops=$(awk '/ packets? dropped by kernel$/ { print $1 }' "$file.log" 2>/dev/null)
 	if ! "$PARSER" "$file.pcap" > "$file.txt" 2> "$file.err"; then
 		CAP_ERR="capture $name: pdm_parser failed: $(head -n 1 "$file.err")"
 	elif [ -z "$captured" ] || [ -z "$drops" ]; then
@@ -1015,6 +1306,16 @@ function accepted(   p) {
 	p = $F["proto"]
 	return p == 6 || (p == 17 && $F["dport"] != closed) ||
 	       (p == 58 && ($F["info"] == 128 || $F["info"] == 129))
+}
+'
+
+# psn_seq(): the packet's PSNTP must follow the last one in its direction.
+AWK_PSN_SEQ='
+function psn_seq(   d) {
+	d = dir()
+	if (d in psn_last && $F["psntp"] != (psn_last[d] + 1) % 65536)
+		err("PSNTP " $F["psntp"] " after " psn_last[d])
+	psn_last[d] = $F["psntp"]
 }
 '
 
@@ -1206,7 +1507,7 @@ pdm_sysctl_test()
 
 pdm_traffic_test()
 {
-	local out rc side me peer cap d name expect
+	local out rc side me peer cap d name expect nt ns
 
 	# Every packet of these kinds, sent by either side and checked in the
 	# sender's own capture, carries one PDM option in a 16-octet DOH: TCP
@@ -1270,8 +1571,10 @@ pdm_traffic_test()
 	ck_end "no PDM on ND, MLD, ICMPv6 errors and multicast"
 
 	# Counters: what each side sent with PDM and what the peer accepted,
-	# and one flow entry per 5-tuple with PDM that the side sent on or
-	# accepted. None may be 0.
+	# and one flow per 5-tuple with PDM that the side sent on or accepted.
+	# Connected sockets keep theirs (Pdm6SockFlows): the TCP client and
+	# accepted sockets and the UDP clients. The rest are table entries,
+	# and so is the TCP server's SYN and SYN-ACK. None may be 0.
 	ck_mixed
 	for side in a b; do
 		if [ $side = a ]; then
@@ -1300,15 +1603,32 @@ pdm_traffic_test()
 		ck_err $? "Pdm6InMalformed moved by '$d'"
 
 		cap=$(pdm_awk "mixed_$side" "$AWK_ACCEPTED"'
-			pdm_ok() && ($F["src"] == me || accepted()) { f[flow()] = 1 }
-			END { for (k in f) n++; print n + 0 }' \
-			-v me="$me" -v closed="$CLOSED_PORT")
+			pdm_ok() && ($F["src"] == me || accepted()) {
+				p = $F["proto"]
+				lport = $F["src"] == me ? $F["sport"] : $F["dport"]
+				conn = p == 6 || (p == 17 && lport != udp && lport != closed)
+				if (conn)
+					sock[flow()] = 1
+				if (!conn || (p == 6 && lport == tcp))
+					table[flow()] = 1
+			}
+			END {
+				for (k in table) nt++
+				for (k in sock) ns++
+				print nt + 0, ns + 0
+			}' -v me="$me" -v closed="$CLOSED_PORT" -v udp="$UDP_PORT" \
+			   -v tcp="$TCP_PORT")
 		ck_err $? "capture $side: no flow count"
+		read -r nt ns <<< "$cap"
 		d=$(mixed_delta "$side" Pdm6FlowsCreated)
 		expect=$(counters_get mixed.$side.after Pdm6Flows)
-		[ "${cap:-0}" -gt 0 ] && [ "$d" = "$cap" ] && [ "$expect" = "$cap" ]
-		ck_err $? \
-			"$me: Pdm6FlowsCreated +'$d', live flows '$expect', capture has '$cap' flows"
+		[ "${nt:-0}" -gt 0 ] && [ "$d" = "$nt" ] && [ "$expect" = "$nt" ]
+		rc=$?
+		msg="$me: Pdm6FlowsCreated +'$d', live flows '$expect'"
+		ck_err "$rc" "$msg, capture has '$nt' table flows"
+		d=$(mixed_delta "$side" Pdm6SockFlows)
+		[ "${ns:-0}" -gt 0 ] && [ "$d" = "$ns" ]
+		ck_err $? "$me: Pdm6SockFlows +'$d', capture has '$ns' socket flows"
 		for name in Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem; do
 			d=$(mixed_delta "$side" "$name")
 			[ "$d" = 0 ]
@@ -1630,7 +1950,8 @@ pdm_disabled_test()
 	for ns in "$NS_A" "$NS_B"; do
 		ck_counters "$ns" "disabled.$ns" "$ns" Pdm6OutPkts=0 \
 			Pdm6InPkts=0 Pdm6InMalformed=0 Pdm6FlowsCreated=0 \
-			Pdm6FlowsExpired=0 Pdm6FlowsEvicted=0 Pdm6FlowsNoMem=0
+			Pdm6FlowsExpired=0 Pdm6FlowsEvicted=0 Pdm6FlowsNoMem=0 \
+			Pdm6SockFlows=0
 	done
 	ck_end "enabled=0 flushes flows, adds no header, moves no counter"
 
@@ -1954,8 +2275,9 @@ pdm_flows_test()
 	ck_counters "$NS_B" flows2.b "receiver" Pdm6FlowsCreated=1 \
 		Pdm6FlowsEvicted=1 Pdm6InPkts="$FLOOD_REAL_DGRAMS" \
 		Pdm6OutPkts="$FLOOD_REAL_DGRAMS"
-	ck_counters "$NS_A" flows2.a "sender" Pdm6FlowsCreated=1 \
-		Pdm6InPkts="$FLOOD_REAL_DGRAMS"
+	# the sender's socket is connected: its flow is not in A's table
+	ck_counters "$NS_A" flows2.a "sender" Pdm6FlowsCreated=0 \
+		Pdm6SockFlows=1 Pdm6InPkts="$FLOOD_REAL_DGRAMS"
 	flows=$(pdm_counter "$NS_B" Pdm6Flows)
 	[ "$flows" = "$FLOOD_MAX_FLOWS" ]
 	ck_err $? "$flows live flows, expected the table full ($FLOOD_MAX_FLOWS)"
@@ -2196,13 +2518,16 @@ pdm_ipsec_run()
 	ck_err $? "UDP server failed"
 	capture_stop "ipsec_$proto"
 	ck_err $? "$CAP_ERR"
-	# each side sends and accepts every datagram on one flow
+	# each side sends and accepts every datagram on one flow: A's
+	# connected socket keeps it, B's is a table entry
 	for side in a b; do
 		if [ $side = a ]; then ns=$NS_A; else ns=$NS_B; fi
 		ck_counters "$ns" "ipsec_$proto.$side" "${side^^}" \
-			Pdm6FlowsCreated=1 Pdm6OutPkts="$IPSEC_DGRAMS" \
+			Pdm6OutPkts="$IPSEC_DGRAMS" \
 			Pdm6InPkts="$IPSEC_DGRAMS" Pdm6InMalformed=0
 	done
+	ck_counters "$NS_A" "ipsec_$proto.a" A Pdm6FlowsCreated=0 Pdm6SockFlows=1
+	ck_counters "$NS_B" "ipsec_$proto.b" B Pdm6FlowsCreated=1 Pdm6SockFlows=0
 	ck_end "$name: one flow per side, every datagram accounted"
 
 	# ESP hides the ports: requests and replies told apart by address.
@@ -2452,13 +2777,14 @@ pdm_frag_test()
 	ck_end "every fragment repeats the datagram's PDM option"
 
 	# Once per datagram, not per fragment, on both sides; later fragments
-	# create no flow of their own.
+	# create no flow of their own (A's is its connected socket's).
 	[ "$xfer_fail" = 0 ]
 	ck_err $? "the exchange failed (see above)"
 	ck_counters "$NS_B" frag.b "receiver B" Pdm6InPkts="$FRAG_DGRAMS" \
 		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InMalformed=0
 	ck_counters "$NS_A" frag.a "sender A" Pdm6InPkts="$FRAG_DGRAMS" \
-		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=1 Pdm6InMalformed=0
+		Pdm6OutPkts="$FRAG_DGRAMS" Pdm6FlowsCreated=0 Pdm6SockFlows=1 \
+		Pdm6InMalformed=0
 	ck_end "PDM accounted once per datagram"
 
 	# One datagram in two fragments whose PDM options differ, the later
@@ -2503,6 +2829,771 @@ pdm_frag_test()
 		   -v sport="$FRAG_PAIR_SPORT" -v psn="$FRAG_PAIR_PSN_FIRST" 2>&1)
 	ck_out $? "$out" "capture"
 	ck_end "first fragment's PDM accounted when a later one arrives first"
+}
+
+# Usage: sockopt_udp_run <name> <sport>/<pdm> <sport>/<pdm>: SOCKOPT_DGRAMS
+# datagrams from each of two UDP sockets of A, the first with no PDM, the
+# second with PDM (its PSNLR echoing B's replies, so it accounts them); B
+# echoes them all with PDM. <pdm>: IPV6_PDM, "-" not set.
+sockopt_udp_run()
+{
+	local name=$1
+	local none=$2
+	local pdm=$3
+	local n=$SOCKOPT_DGRAMS
+	local out
+
+	counters_save "$NS_A" "$name.a"
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" "$name.b"
+	ck_err $? "cannot read the counters of B"
+	capture_start "$name" "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/$name.udp" udp_server "$UDP_PORT" \
+		$((2 * n)) echo
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_send "$ADDR_B" "$UDP_PORT" "$n" echo "$none/-" "$pdm/-"
+	ck_err $? "UDP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP server failed"
+	capture_stop "$name"
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_A" "$name.a" A Pdm6OutPkts="$n" Pdm6InPkts="$n"
+	ck_counters "$NS_B" "$name.b" B Pdm6OutPkts=$((2 * n)) Pdm6InPkts="$n"
+	out=$(pdm_awk "$name" '
+		$F["proto"] != 17 { next }
+		$F["src"] == addr_a && $F["sport"] == none {
+			nn++
+			if ($F["ndoh"] != 0)
+				err("DOH from the socket that must send no PDM")
+		}
+		$F["src"] == addr_a && $F["sport"] == pdm {
+			np++
+			if (!pdm_ok())
+				err("no PDM from the socket that must send it")
+			else if (rep && $F["psnlr"] != rep_psn)
+				err("PSNLR " $F["psnlr"] ", last reply PSNTP " rep_psn)
+		}
+		$F["src"] == addr_b {
+			nr++
+			if (!pdm_ok())
+				err("reply without PDM")
+			else if ($F["dport"] == pdm) {
+				rep = 1
+				rep_psn = $F["psntp"]
+			}
+		}
+		END {
+			if (nn != n || np != n || nr != 2 * n)
+				fail(nn + 0 " datagrams without PDM, " np + 0 " with, " \
+				     nr + 0 " replies; expected " n ", " n ", " 2 * n)
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" -v none="${none%/*}" \
+		   -v pdm="${pdm%/*}" -v n="$n" 2>&1)
+	ck_out $? "$out" "capture"
+}
+
+# Usage: sockopt_tcp_run <name> <pdm> <0|1>: an echo exchange from a TCP
+# client of A with IPV6_PDM <pdm> ("-" not set), which must carry PDM or
+# not, to a listener of B with IPV6_PDM=1, whose accepted socket must.
+sockopt_tcp_run()
+{
+	local name=$1
+	local pdm=$2
+	local a_pdm=$3
+	local out
+
+	counters_save "$NS_A" "$name.a"
+	ck_err $? "cannot read the counters of A"
+	capture_start "$name" "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/$name.tcp" tcp_server "$TCP_PORT" echo 1
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_conn "$ADDR_B" "$TCP_PORT" 2000 echo "$pdm" -
+	ck_err $? "TCP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	capture_stop "$name"
+	ck_err $? "$CAP_ERR"
+	# a socket set to 0 accounts nothing either
+	[ "$a_pdm" = 1 ] ||
+		ck_counters "$NS_A" "$name.a" A Pdm6OutPkts=0 Pdm6InPkts=0
+	# SYN-ACKs follow B's netns (disabled): not checked
+	out=$(pdm_awk "$name" '
+		$F["proto"] != 6 || ($F["sport"] != port && $F["dport"] != port) {
+			next
+		}
+		$F["l4len"] > 0 { data[$F["src"]]++ }
+		$F["src"] == addr_a {
+			na++
+			if (a_pdm && !pdm_ok())
+				err("no PDM from A")
+			else if (!a_pdm && $F["ndoh"] != 0)
+				err("DOH from A")
+		}
+		$F["src"] == addr_b && $F["info"] !~ /S/ {
+			nb++
+			if (!pdm_ok())
+				err("no PDM from the accepted socket")
+		}
+		END {
+			if (!na || !nb || !data[addr_a] || !data[addr_b])
+				fail("too few packets: " na + 0 " from A, " nb + 0 \
+				     " from B after its SYN-ACK")
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" -v port="$TCP_PORT" \
+		   -v a_pdm="$a_pdm" 2>&1)
+	ck_out $? "$out" "capture"
+}
+
+pdm_sockopt_test()
+{
+	local out rc
+
+	case_setup || return
+
+	# ping sockets for root
+	ip netns exec "$NS_A" sysctl -qw net.ipv4.ping_group_range="0 0"
+	ck_err $? "cannot allow ping sockets"
+	out=$(py "$NS_A" sockopt udp udplite tcp raw ping 2>&1)
+	ck_out $? "$out" "IPV6_PDM values"
+	ck_end "IPV6_PDM: -1 at first, -1, 0 and 1 taken, others EINVAL"
+
+	out=$(py "$NS_A" sockopt_noproto sctp 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && [[ "$out" == unsupported* ]]; then
+		ck_skip "no SCTP socket (${out#unsupported: })"
+	else
+		ck_out "$rc" "$out" "SCTP socket"
+	fi
+	ck_end "IPV6_PDM: ENOPROTOOPT on an SCTP socket"
+
+	# Both enabled: set to 0, a socket neither sends nor accounts PDM.
+	sockopt_udp_run sockopt_off "$SOCKOPT_SPORT_OFF/0" \
+		"$SOCKOPT_SPORT_NETNS/-"
+	ck_end "UDP: IPV6_PDM=0 sends and accounts no PDM where enabled"
+
+	# A disabled: set to 1, a socket does both.
+	pdm_sysctl "$NS_A" enabled 0
+	ck_err $? "cannot write enabled=0 in A"
+	sockopt_udp_run sockopt_on "$SOCKOPT_SPORT_NETNS/-" \
+		"$SOCKOPT_SPORT_ON/1"
+	ck_end "UDP: IPV6_PDM=1 sends and accounts PDM where disabled"
+
+	# B disabled, A enabled; B's listener set to 1.
+	pdm_sysctl "$NS_A" enabled 1
+	ck_err $? "cannot write enabled=1 in A"
+	pdm_sysctl "$NS_B" enabled 0
+	ck_err $? "cannot write enabled=0 in B"
+	sockopt_tcp_run sockopt_tcp1 - 1
+	out=$(cat "$TMP_DIR/sockopt_tcp1.tcp")
+	[ "$out" = "accepted IPV6_PDM 1" ]
+	ck_err $? "accepted socket: '$out', expected IPV6_PDM 1"
+	ck_end "TCP: the listener's IPV6_PDM=1 goes to the accepted socket"
+
+	sockopt_tcp_run sockopt_tcp0 0 0
+	ck_end "TCP: an IPV6_PDM=0 connection carries no PDM where enabled"
+}
+
+pdm_tcpctl_test()
+{
+	local opt=$TCPCTL_DSTOPTS
+	local out rc xfer_fail
+
+	case_setup || return
+
+	# A client with its own destination option sends to B's sink.
+	capture_start tcpctl "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/tcpctl.tcp" tcp_server "$TCP_PORT" sink
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_conn "$ADDR_B" "$TCP_PORT" "$TCPCTL_BYTES" sink - "$opt"
+	ck_err $? "transfer of $TCPCTL_BYTES bytes failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	capture_stop tcpctl
+	ck_err $? "$CAP_ERR"
+	xfer_fail=$CK_FAIL
+	out=$(pdm_awk tcpctl "$AWK_CHECK_LAYOUT"'
+		$F["proto"] == 6 && $F["src"] == addr_b && $F["info"] == "S." {
+			synack++
+			check_layout()
+		}
+		END {
+			if (synack != 1)
+				fail(synack + 0 " SYN-ACKs, expected 1")
+		}' -v addr_b="$ADDR_B" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "SYN-ACK carries PDM"
+
+	# No socket in B: its reset comes from the control socket.
+	counters_save "$NS_B" tcpctl_rst.b
+	ck_err $? "cannot read the counters of B"
+	capture_start tcpctl_rst "$NS_A"
+	ck_err $? "tcpdump did not start"
+	py "$NS_A" tcp_refused "$ADDR_B" "$CLOSED_PORT"
+	ck_err $? "connection to the closed port not refused"
+	capture_stop tcpctl_rst
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_B" tcpctl_rst.b B Pdm6OutPkts=1
+	out=$(pdm_awk tcpctl_rst '
+		$F["proto"] != 6 || ($F["sport"] != port && $F["dport"] != port) {
+			next
+		}
+		$F["src"] == addr_a && $F["info"] == "S" {
+			syn++
+			if (!pdm_ok())
+				err("SYN without PDM")
+		}
+		$F["src"] == addr_b && $F["info"] ~ /R/ {
+			rst++
+			if (!pdm_ok())
+				err("RST without PDM")
+		}
+		END {
+			if (syn != 1 || rst != 1)
+				fail(syn + 0 " SYNs and " rst + 0 " RSTs, expected 1 and 1")
+		}' -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" -v port="$CLOSED_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "RST to a closed port carries PDM"
+
+	# On every packet from A, SYN on: its option as set, PDM right after
+	# it (offset 8), 24 octets in all, Next Header TCP; B's plain PDM.
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the transfer or its capture failed (see above)"
+	out=$(pdm_awk tcpctl "$AWK_CHECK_LAYOUT"'
+		$F["proto"] != 6 { next }
+		$F["src"] == addr_b { b++; check_layout(); next }
+		{
+			a++
+			if ($F["info"] ~ /S/)
+				syn++
+			if (!pdm_ok())
+				err("no valid PDM (pdm=" $F["pdm"] " ndoh=" $F["ndoh"] \
+				    " dohok=" $F["dohok"] ")")
+			else if (substr($F["doh"], 1, 16) != "0602" substr(opt, 5) ||
+				 $F["pdmoff"] != 8 || $F["dohlen"] != 24)
+				err("DOH " $F["doh"] ", expected " substr(opt, 5) \
+				    " then PDM at 8, 24 octets")
+		}
+		END {
+			if (syn != 1 || a < int(bytes / mtu) || !b)
+				fail(syn + 0 " SYNs, " a + 0 " packets from A, " \
+				     b + 0 " from B")
+		}' -v addr_b="$ADDR_B" -v opt="$opt" -v mtu="$MTU" \
+		   -v bytes="$TCPCTL_BYTES" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "the socket's IPV6_DSTOPTS and PDM in one DOH on every segment"
+
+	# The MSS leaves room for both, no more.
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the transfer or its capture failed (see above)"
+	out=$(pdm_awk tcpctl '
+		$F["proto"] != 6 { next }
+		$F["plen"] + 40 > mtu || $F["wirelen"] > mtu {
+			err("IPv6 packet of " $F["plen"] + 40 " (wire " \
+			    $F["wirelen"] ") octets")
+		}
+		$F["l4len"] > 0 && $F["src"] == addr_a {
+			data++
+			if ($F["plen"] + 40 == mtu)
+				full++
+		}
+		END {
+			if (data < int(bytes / mtu) || !full)
+				fail(data + 0 " data segments, " full + 0 \
+				     " of them of exactly " mtu " octets")
+			printf("%d data segments, %d of %d octets\n", data, full, mtu)
+		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$TCPCTL_BYTES" 2>&1)
+	rc=$?
+	diag "${out##*$'\n'}"
+	ck_out "$rc" "$out" "capture"
+	ck_end "with IPV6_DSTOPTS, full-sized segments use exactly the MTU"
+}
+
+pdm_midway_test()
+{
+	local pause_dir="$TMP_DIR/midway.d"
+	local echo_rule out pid ns xfer_fail
+
+	case_setup || return
+
+	mkdir -p "$pause_dir"
+	capture_start midway "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/midway.tcp" tcp_server "$TCP_PORT" echo
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$MIDWAY_BYTES" echo \
+		"$pause_dir" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	slowwait "$WAIT_S" test -e "$pause_dir/phase1"
+	ck_err $? "TCP client did not finish its first exchange"
+
+	for ns in "$NS_A" "$NS_B"; do
+		pdm_sysctl "$ns" enabled 0
+		ck_err $? "cannot write enabled=0"
+		counters_save "$ns" "midway.$ns"
+		ck_err $? "cannot read the counters"
+	done
+	# Past the static key's deferred decrement (1 s), should no other
+	# netns need it. The echo, without PDM, marks the second exchange.
+	sleep 1.5
+	ip netns exec "$NS_A" ping -6 -q -c 2 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	touch "$pause_dir/go"
+	server_wait "$pid"
+	ck_err $? "TCP exchange failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	capture_stop midway
+	ck_err $? "$CAP_ERR"
+	xfer_fail=$CK_FAIL
+
+	echo_rule='
+		$F["proto"] == 58 && ($F["info"] == 128 || $F["info"] == 129) {
+			echo++
+			if ($F["ndoh"] != 0)
+				err("ICMPv6 echo with a DOH after enabled=0")
+			next
+		}
+		$F["proto"] != 6 || ($F["sport"] != port && $F["dport"] != port) {
+			next
+		}
+	'
+	out=$(pdm_awk midway "$echo_rule"'
+		!pdm_ok() { err("TCP packet without PDM"); next }
+		echo && $F["l4len"] > 0 { after[$F["dport"] == port]++ }
+		END {
+			if (echo < 4 || !after[0] || !after[1])
+				fail("too few packets: echo " echo + 0 \
+				     ", tcp data after the switch " after[1] + 0 \
+				     " to and " after[0] + 0 " from the server")
+		}' -v port="$TCP_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "a connection set up with PDM keeps it after enabled=0"
+
+	# the SYN-ACK included: the server's socket continues its PSNs
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the exchange or its capture failed (see above)"
+	out=$(pdm_awk midway "$AWK_PSN_SEQ$echo_rule"'
+		!pdm_ok() { next }
+		{
+			psn_seq()
+			n[echo ? 1 : 0, $F["src"]]++
+		}
+		END {
+			if (!n[0, a] || !n[0, b] || !n[1, a] || !n[1, b])
+				fail("packets from A and B before the switch: " \
+				     n[0, a] + 0 " and " n[0, b] + 0 ", after: " \
+				     n[1, a] + 0 " and " n[1, b] + 0)
+		}' -v port="$TCP_PORT" -v a="$ADDR_A" -v b="$ADDR_B" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "PSNTP increases by 1 per packet across the switch"
+
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the exchange or its capture failed (see above)"
+	for ns in "$NS_A" "$NS_B"; do
+		ck_counters "$ns" "midway.$ns" "$ns" Pdm6InPkts=0 Pdm6InMalformed=0
+	done
+	out=$(pdm_awk midway "$echo_rule"'
+		echo && pdm_ok() {
+			checked++
+			if ($F["psnlr"] != 0 || $F["dtlr"] != 0 || $F["sdtlr"] != 0 ||
+			    $F["dtls"] != 0 || $F["sdtls"] != 0)
+				err("PSNLR " $F["psnlr"] ", DeltaTLR " $F["dtlr"] "/" \
+				    $F["sdtlr"] ", DeltaTLS " $F["dtls"] "/" \
+				    $F["sdtls"] " after the switch")
+		}
+		END {
+			if (checked < 4)
+				fail("only " checked + 0 " packets after the switch")
+		}' -v port="$TCP_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "PSNLR and deltas 0 after the switch, nothing accounted"
+}
+
+# Usage: idle_psn_check <proto> <port>: the flow of <port> in capture idle
+# has PDM throughout, PSNTP increasing by 1 in each direction, and packets
+# both ways before and after the idle time.
+idle_psn_check()
+{
+	pdm_awk idle "$AWK_PSN_SEQ"'
+		$F["proto"] != proto || ($F["sport"] != port && $F["dport"] != port) {
+			next
+		}
+		!pdm_ok() { err("no valid PDM"); next }
+		{
+			if (last_ts != "" && $F["ts"] - last_ts >= gap)
+				idle = 1
+			last_ts = $F["ts"]
+			psn_seq()
+			n[idle + 0, $F["src"]]++
+		}
+		END {
+			if (!n[0, a] || !n[0, b] || !n[1, a] || !n[1, b])
+				fail("packets from A and B before the idle time: " \
+				     n[0, a] + 0 " and " n[0, b] + 0 ", after: " \
+				     n[1, a] + 0 " and " n[1, b] + 0)
+		}' -v proto="$1" -v port="$2" -v gap=$((IDLE_S - 1)) \
+		   -v a="$ADDR_A" -v b="$ADDR_B" 2>&1
+}
+
+pdm_idle_test()
+{
+	local tcp_dir="$TMP_DIR/idle_tcp.d"
+	local udp_dir="$TMP_DIR/idle_udp.d"
+	local out flows ns side tcp_pid udp_pid tcp_srv udp_srv xfer_fail
+	local created expired
+
+	case_setup || return
+
+	mkdir -p "$tcp_dir" "$udp_dir"
+	for ns in "$NS_A" "$NS_B"; do
+		pdm_sysctl "$ns" flow_timeout "$IDLE_TIMEOUT_S"
+		ck_err $? "cannot set flow_timeout"
+	done
+	counters_save "$NS_A" idle.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" idle.b
+	ck_err $? "cannot read the counters of B"
+	capture_start idle "$NS_A"
+	ck_err $? "tcpdump did not start"
+
+	# A TCP connection and a pair of connected UDP sockets, each
+	# exchanging before and after the idle time.
+	server_start "$NS_B" "$TMP_DIR/idle.tcp" tcp_server "$TCP_PORT" echo
+	ck_err $? "TCP server did not start"
+	tcp_srv=$SRV_PID
+	server_start "$NS_B" "$TMP_DIR/idle.udp" udp_peer "$UDP_PORT" \
+		"$ADDR_A" "$IDLE_SPORT" $((2 * IDLE_DGRAMS))
+	ck_err $? "UDP peer did not start"
+	udp_srv=$SRV_PID
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" 2000 echo "$tcp_dir" &
+	tcp_pid=$!
+	BG_PIDS+=("$tcp_pid")
+	py "$NS_A" udp_pause "$ADDR_B" "$UDP_PORT" "$IDLE_SPORT" \
+		"$IDLE_DGRAMS" "$udp_dir" &
+	udp_pid=$!
+	BG_PIDS+=("$udp_pid")
+	slowwait "$WAIT_S" test -e "$tcp_dir/phase1"
+	ck_err $? "TCP client did not finish its first exchange"
+	slowwait "$WAIT_S" test -e "$udp_dir/phase1"
+	ck_err $? "UDP client did not finish its first exchange"
+
+	# A table entry on each side (ICMPv6 echo), then idle past
+	# flow_timeout and the expiry period: the table empties.
+	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	sleep "$IDLE_S"
+	for ns in "$NS_A" "$NS_B"; do
+		flows=$(slowwait "$WAIT_S" pdm_flows_zero "$ns")
+		ck_err $? "$ns: still '${flows##*$'\n'}' table entries"
+	done
+	touch "$tcp_dir/go" "$udp_dir/go"
+	server_wait "$tcp_pid"
+	ck_err $? "TCP exchange failed"
+	server_wait "$udp_pid"
+	ck_err $? "UDP exchange failed"
+	server_wait "$tcp_srv"
+	ck_err $? "TCP server failed"
+	server_wait "$udp_srv"
+	ck_err $? "UDP peer failed"
+	capture_stop idle
+	ck_err $? "$CAP_ERR"
+	xfer_fail=$CK_FAIL
+
+	# SYN and SYN-ACK included, as in midway
+	out=$(idle_psn_check 6 "$TCP_PORT")
+	ck_out $? "$out" "capture"
+	ck_end "TCP: PSNTP increases by 1 per packet across the idle time"
+
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the exchanges or their capture failed (see above)"
+	out=$(idle_psn_check 17 "$UDP_PORT")
+	ck_out $? "$out" "capture"
+	ck_end "connected UDP: PSNTP increases by 1 per packet across the idle time"
+
+	# Every table entry expired: A's echo flow; B's, and its TCP server's
+	# from the SYN. The sockets' flows are not in the table.
+	[ "$xfer_fail" = 0 ]
+	ck_err $? "the exchanges or their capture failed (see above)"
+	ck_counters "$NS_A" idle.a A Pdm6FlowsCreated=1 Pdm6SockFlows=2 \
+		Pdm6FlowsEvicted=0
+	ck_counters "$NS_B" idle.b B Pdm6SockFlows=2 Pdm6FlowsEvicted=0
+	for side in a b; do
+		if [ $side = a ]; then ns=$NS_A; else ns=$NS_B; fi
+		created=$(counters_delta "$ns" "idle.$side" Pdm6FlowsCreated)
+		expired=$(counters_delta "$ns" "idle.$side" Pdm6FlowsExpired)
+		diag "${side^^}: $created table entries created, $expired expired"
+		[ "${created:-0}" -ge 1 ] && [ "$created" = "$expired" ]
+		ck_err $? "${side^^}: Pdm6FlowsCreated +'$created', Pdm6FlowsExpired +'$expired'"
+	done
+	ck_end "table entries expired meanwhile, socket flows kept"
+}
+
+pdm_gso_test()
+{
+	local out
+
+	case_setup || return
+
+	counters_save "$NS_A" gso.a
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" gso.b
+	ck_err $? "cannot read the counters of B"
+	capture_start gso "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/gso.udp" udp_server "$UDP_PORT" \
+		$((GSO_SEGS + 1)) sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_gso "$ADDR_B" "$UDP_PORT" "$GSO_SIZE" "$GSO_SEGS"
+	ck_err $? "UDP GSO send failed"
+	# then a plain datagram, with PDM
+	py "$NS_A" udp_send "$ADDR_B" "$UDP_PORT" 1 noecho 0/-/-
+	ck_err $? "UDP send failed"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get $GSO_SEGS segments and a datagram"
+	# GSO_SIZE "a"s, "b"s..., then the plain datagram
+	awk -v size="$GSO_SIZE" -v segs="$GSO_SEGS" '
+		NR <= segs {
+			c = substr("abcdefghijklmnopqrstuvwxyz", NR, 1)
+			if (length($0) != size || $0 !~ "^" c "+$")
+				bad = 1
+			next
+		}
+		$0 != "pdm-0-0" { bad = 1 }
+		END { exit bad || NR != segs + 1 }' "$TMP_DIR/gso.udp"
+	ck_err $? "receiver got: $(awk '{ printf("%d x %s, ", length($0),
+		substr($0, 1, 1)) }' "$TMP_DIR/gso.udp")"
+	ck_end "UDP GSO send delivered in segments"
+
+	capture_stop gso
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_A" gso.a A Pdm6OutPkts=1
+	ck_counters "$NS_B" gso.b B Pdm6InPkts=1
+	# one GSO packet, or its segments if the device split them
+	out=$(pdm_awk gso '
+		$F["src"] != addr_a || $F["proto"] != 17 || $F["dport"] != port {
+			next
+		}
+		$F["l4len"] >= size {
+			gso += $F["l4len"]
+			if ($F["ndoh"] != 0)
+				err("GSO packet with a DOH")
+			next
+		}
+		{
+			plain++
+			if (!pdm_ok())
+				err("plain datagram without PDM")
+		}
+		END {
+			if (gso != size * segs || plain != 1)
+				fail(gso + 0 " octets sent with GSO, " plain + 0 \
+				     " plain datagrams; expected " size * segs " and 1")
+		}' -v addr_a="$ADDR_A" -v port="$UDP_PORT" -v size="$GSO_SIZE" \
+		   -v segs="$GSO_SEGS" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "no PDM on UDP GSO packets"
+}
+
+# Usage: tlv_hex <type> <data length> <data octet, hex>: an option, in hex
+tlv_hex()
+{
+	local data
+
+	printf -v data '%*s' "$2" ''
+	printf '%02x%02x%s' "$1" "$2" "${data// /$3}"
+}
+
+# Usage: doh_hex <options, hex>: a destination options header holding them
+# (Next Header 0: the kernel sets it), in hex
+doh_hex()
+{
+	local len=$((${#1} / 2 + 2))
+
+	printf '00%02x%s' $((len / 8 - 1)) "$1"
+}
+
+# Usage: mergelim_run <name> <delivered> <header>...: one datagram from A to
+# B from a socket with each IPV6_DSTOPTS <header> (hex), the first
+# <delivered> of which must reach B's socket; captured in A as <name>.
+mergelim_run()
+{
+	local name=$1
+	local count=$2
+	local specs=() expect="" out i h
+
+	shift 2
+	for h in "$@"; do
+		specs+=("0/-/$h")
+	done
+	for ((i = 0; i < count; i++)); do
+		expect+="pdm-$i-0 "
+	done
+
+	counters_save "$NS_A" "$name.a"
+	ck_err $? "cannot read the counters of A"
+	counters_save "$NS_B" "$name.b"
+	ck_err $? "cannot read the counters of B"
+	capture_start "$name" "$NS_A" veth0 "$MERGELIM_SNAPLEN"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/$name.udp" udp_server "$UDP_PORT" \
+		"$count" sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_send "$ADDR_B" "$UDP_PORT" 1 noecho "${specs[@]}"
+	ck_err $? "UDP send with IPV6_DSTOPTS failed"
+	server_wait "$SRV_PID"
+	ck_err $? "receiver did not get $count datagrams"
+	out=$(sort "$TMP_DIR/$name.udp" | tr '\n' ' ')
+	[ "$out" = "$expect" ]
+	ck_err $? "receiver got '$out', expected '$expect'"
+	capture_stop "$name"
+	ck_err $? "$CAP_ERR"
+}
+
+# Usage: mergelim_check <name> <skipped> <merged>: in capture <name>, one
+# datagram from A with each header of <skipped> (hex, space separated) as
+# set, without PDM, and one with each of <merged> ("opts/pdmoff/dohlen",
+# space separated: pdm_parser's fields) with PDM merged, padding valid.
+mergelim_check()
+{
+	pdm_awk "$1" '
+		BEGIN {
+			k = split(skipped, s, " ")
+			for (i = 1; i <= k; i++)
+				got_s["11" substr(s[i], 3)] = 0
+			k = split(merged, m, " ")
+			for (i = 1; i <= k; i++) {
+				split(m[i], fld, "/")
+				want_m[fld[1]] = fld[2] "/" fld[3]
+				got_m[fld[1]] = 0
+			}
+		}
+		$F["src"] != addr_a || $F["proto"] != 17 || $F["dport"] != port {
+			next
+		}
+		$F["doh"] in got_s {
+			got_s[$F["doh"]]++
+			if ($F["pdm"] != "none")
+				err("PDM added to a header without room: pdm=" $F["pdm"])
+			next
+		}
+		$F["opts"] in got_m {
+			got_m[$F["opts"]]++
+			if (!pdm_ok())
+				err("no valid PDM (pdm=" $F["pdm"] " ndoh=" $F["ndoh"] \
+				    " dohok=" $F["dohok"] "): " $F["doh"])
+			else if ($F["pdmoff"] "/" $F["dohlen"] != want_m[$F["opts"]])
+				err("PDM at " $F["pdmoff"] " in " $F["dohlen"] \
+				    " octets, expected " want_m[$F["opts"]] ": " $F["doh"])
+			next
+		}
+		{ err("unexpected DOH " substr($F["doh"], 1, 64)) }
+		END {
+			for (h in got_s)
+				if (got_s[h] != 1)
+					fail(got_s[h] " datagrams with header " \
+					     substr(h, 1, 32) "..., expected 1")
+			for (h in got_m)
+				if (got_m[h] != 1)
+					fail(got_m[h] " datagrams with options " \
+					     substr(h, 1, 32) "..., expected 1")
+		}' -v addr_a="$ADDR_A" -v port="$UDP_PORT" -v skipped="$2" \
+		   -v merged="$3" 2>&1
+}
+
+pdm_mergelim_test()
+{
+	local o7="" opts7="" big="" o8 h7 h8 h8big hsize htrail out ns i
+
+	case_setup || return
+
+	# 2040-octet headers do not fit in the first fragment of a 1500 MTU
+	for ns in "$NS_A" "$NS_B"; do
+		ip -n "$ns" link set veth0 mtu "$MERGELIM_MTU"
+		ck_err $? "cannot set the MTU"
+	done
+
+	# Options 1e (unknown, skip): 7 of 2 octets, then 8. With PDM, 8 is
+	# what a receiver takes (max_dst_opts_number).
+	for i in 1 2 3 4 5 6 7; do
+		o7+=$(tlv_hex 0x1e 2 "a$i")
+		opts7+="${opts7:+,}1e:a${i}a$i"
+		big+=$(tlv_hex 0x1e 252 "b$i")
+	done
+	o8=$o7$(tlv_hex 0x1e 2 a8)
+	h7=$(doh_hex "$o7$(tlv_hex 1 0 00)")
+	h8=$(doh_hex "$o8$(tlv_hex 1 4 00)")
+	mergelim_run mergelim_n 2 "$h8" "$h7"
+	ck_counters "$NS_A" mergelim_n.a A Pdm6OutSkipped=1 Pdm6OutPkts=1
+	ck_counters "$NS_B" mergelim_n.b B Pdm6InPkts=1 Pdm6InMalformed=0
+	# the 7 options, then PDM at 30, padded to 48 octets
+	out=$(mergelim_check mergelim_n "$h8" "$opts7/30/48")
+	ck_out $? "$out" "capture"
+	ck_end "8 options: no PDM, skipped, delivered; 7 options: merged"
+
+	# Both 2040 octets: 8 options of 252, then PadN; and 7 options after
+	# 260 octets of padding, which only the 2048-octet bound refuses PDM
+	# (receivers drop it for that padding: not delivered).
+	h8big=$(doh_hex "$big$(tlv_hex 0x1e 252 b8)$(tlv_hex 1 4 00)")
+	hsize=$(doh_hex "$(tlv_hex 1 253 00)$(tlv_hex 1 3 00)$big")
+	[ ${#h8big} = 4080 ] && [ ${#hsize} = 4080 ]
+	ck_err $? "BUG: headers of ${#h8big} and ${#hsize} hex digits"
+	mergelim_run mergelim_len 1 "$h8big" "$hsize"
+	ck_counters "$NS_A" mergelim_len.a A Pdm6OutSkipped=2 Pdm6OutPkts=0
+	ck_counters "$NS_B" mergelim_len.b B Pdm6InPkts=0 Pdm6InMalformed=0
+	out=$(mergelim_check mergelim_len "$h8big $hsize" "")
+	ck_out $? "$out" "capture"
+	ck_end "2040-octet headers: no PDM, skipped"
+
+	# One option then 24 octets of padding, which the kernel takes in
+	# IPV6_DSTOPTS but receivers would not after PDM: PDM right after the
+	# option, padded to 24 octets.
+	htrail=$(doh_hex "1e04deadbeef$(tlv_hex 1 22 00)")
+	mergelim_run mergelim_pad 1 "$htrail"
+	ck_counters "$NS_A" mergelim_pad.a A Pdm6OutSkipped=0 Pdm6OutPkts=1
+	ck_counters "$NS_B" mergelim_pad.b B Pdm6InPkts=1 Pdm6InMalformed=0
+	out=$(mergelim_check mergelim_pad "" "1e:deadbeef/8/24")
+	ck_out $? "$out" "capture"
+	ck_end "long trailing padding dropped, PDM merged"
+}
+
+# Usage: link_gone <ns> <dev>
+# shellcheck disable=SC2317 # called through slowwait
+link_gone()
+{
+	! ip -n "$1" link show "$2" >/dev/null 2>&1
+}
+
+pdm_netnsdel_test()
+{
+	local out="$TMP_DIR/netnsdel.out"
+	local pid
+
+	case_setup || return
+
+	counters_save "$NS_A" netnsdel.a
+	ck_err $? "cannot read the counters of A"
+	# Echo requests and connections to a closed port: B answers both with
+	# PDM, from its table, and has no process or socket that keeps it.
+	py "$NS_A" netns_traffic "$ADDR_B" "$CLOSED_PORT" "$NETNSDEL_S" > "$out" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	slowwait "$WAIT_S" counter_grew "$NS_A" netnsdel.a Pdm6InPkts \
+		"$NETNSDEL_MIN_PKTS"
+	ck_err $? "A accounted no PDM from B"
+	kill -0 "$pid" 2>/dev/null
+	ck_err $? "the traffic ended before B was deleted"
+
+	ip netns del "$NS_B"
+	ck_err $? "ip netns del failed"
+	# the veth pair goes as B is dismantled, before its PDM state
+	slowwait "$WAIT_S" link_gone "$NS_A" veth0
+	ck_err $? "A's veth0 still there: B not dismantled"
+	server_wait "$pid"
+	ck_err $? "traffic failed: $(cat "$out")"
+	diag "echo replies, refused connections; failed sends: $(cat "$out")"
+	ck_end "netns deleted under PDM traffic"
 }
 
 # Usage: tshark_compare <pcap>: decode <pcap> with pdm_parser and tshark and

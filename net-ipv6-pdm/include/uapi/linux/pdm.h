@@ -9,6 +9,11 @@
 
 #include <linux/types.h>
 
+/* Values of the IPV6_PDM socket option. */
+#define IPV6_PDM_NETNS		-1	/* as net.ipv6.pdm.enabled says */
+#define IPV6_PDM_OFF		0
+#define IPV6_PDM_V1		1	/* RFC 8250 */
+
 /* Option Data Len of an RFC 8250 PDM option (PDMv1). */
 #define PDM_V1_DATA_LEN		10
 

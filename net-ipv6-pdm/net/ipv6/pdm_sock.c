@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6 Performance and Diagnostic Metrics (PDM): sockets.
+ *
+ * The IPV6_PDM socket option; the PDM state a connected socket keeps with
+ * it, so that it lasts as long as the connection; and the PDM slot a TCP
+ * connection reserves in its final destination options header, so that
+ * the stack sizes its segments for PDM as for any other option.
+ */
+
+#include <linux/pdm.h>
+#include <net/pdm.h>
+#include <net/sock.h>
+#include "pdm_internal.h"
+
+/* inet6_sk(sk)->pdm is IPV6_PDM + 1, so that a new socket follows its netns. */
+enum {
+	PDM_SK_NETNS,
+	PDM_SK_OFF,
+	PDM_SK_V1,
+};
+
+/**
+ * pdm_sk_on - whether a socket's packets are to carry PDM
+ * @sk: the socket; one that is not a full socket (request, time-wait)
+ *	follows its netns
+ *
+ * Return: true if they are.
+ */
+bool pdm_sk_on(const struct sock *sk)
+{
+	u8 mode = PDM_SK_NETNS;
+
+	if (sk_fullsock(sk) && sk->sk_family == AF_INET6)
+		mode = READ_ONCE(inet6_sk(sk)->pdm);
+	if (mode == PDM_SK_NETNS)
+		return READ_ONCE(sock_net(sk)->ipv6.sysctl.pdm_enabled);
+	return mode == PDM_SK_V1;
+}
+
+/* The sockets whose packets can carry PDM. */
+static bool pdm_sk_can(const struct sock *sk)
+{
+	if (sk->sk_type == SOCK_RAW)
+		return true;
+	switch (sk->sk_protocol) {
+	case IPPROTO_TCP:
+		return sk->sk_type == SOCK_STREAM;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_ICMPV6:
+		return sk->sk_type == SOCK_DGRAM;
+	default:
+		return false;
+	}
+}
+
+/**
+ * ipv6_pdm_setsockopt - set IPV6_PDM
+ * @sk: the socket, locked
+ * @val: IPV6_PDM_NETNS, IPV6_PDM_OFF or IPV6_PDM_V1
+ *
+ * TCP reads it when a connection is set up; the other sockets on every
+ * send.
+ *
+ * Return: 0, -ENOPROTOOPT for a socket PDM does not apply to, or -EINVAL.
+ */
+int ipv6_pdm_setsockopt(struct sock *sk, int val)
+{
+	if (!pdm_sk_can(sk))
+		return -ENOPROTOOPT;
+	if (val < IPV6_PDM_NETNS || val > IPV6_PDM_V1)
+		return -EINVAL;
+	if (val == IPV6_PDM_V1)
+		pdm_optin(sock_net(sk));
+	WRITE_ONCE(inet6_sk(sk)->pdm, val + 1);
+	return 0;
+}
+
+/**
+ * ipv6_pdm_getsockopt - read IPV6_PDM
+ * @sk: the socket
+ * @val: returns the value
+ *
+ * Return: 0, or -ENOPROTOOPT for a socket PDM does not apply to.
+ */
+int ipv6_pdm_getsockopt(const struct sock *sk, int *val)
+{
+	if (!pdm_sk_can(sk))
+		return -ENOPROTOOPT;
+	*val = READ_ONCE(inet6_sk(sk)->pdm) - 1;
+	return 0;
+}
+
+/* Whether @key is the flow a connected socket is connected to. */
+static bool pdm_sk_connected(const struct sock *sk,
+			     const struct pdm_flow_key *key)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (ipv6_addr_any(&sk->sk_v6_daddr) ||
+	    !ipv6_addr_equal(&sk->sk_v6_daddr, &key->remote))
+		return false;
+	if (key->lport || key->rport)
+		return inet->inet_dport == key->rport &&
+		       inet->inet_sport == key->lport;
+	return true;
+}
+
+/**
+ * pdm_sk_flow - the PDM state of a connected socket
+ * @sk: the socket a packet is sent from or goes to, or NULL
+ * @key: the packet's flow
+ *
+ * A connected socket keeps its flow's state with it, created on its first
+ * packet, so that it lasts as long as the connection, however long it
+ * idles. It continues what the table kept for the flow: the SYN-ACK of a
+ * server's connection was sent before the socket existed. Caller holds
+ * rcu_read_lock().
+ *
+ * Return: the socket's state, or NULL if the table is to serve @key.
+ */
+struct pdm_flow *pdm_sk_flow(const struct sock *sk,
+			     const struct pdm_flow_key *key)
+{
+	struct ipv6_pinfo *np;
+	struct pdm_flow *f, *t;
+	struct pdm_net *pn;
+
+	if (!sk || !sk_fullsock(sk) || sk->sk_family != AF_INET6)
+		return NULL;
+	np = inet6_sk(sk);
+	f = rcu_dereference(np->pdm_flow);
+	if (f)
+		return memcmp(&f->key, key, sizeof(*key)) ? NULL : f;
+	if (!pdm_sk_connected(sk, key))
+		return NULL;
+
+	pn = sock_net(sk)->ipv6.pdm;
+	f = pdm_flow_alloc(key, GFP_ATOMIC);
+	if (!f) {
+		PDM_INC_STATS(pn, PDM_MIB_FLOWSNOMEM);
+		return NULL;
+	}
+	t = pdm_flow_lookup(pn, key);
+	if (t)
+		pdm_flow_copy(f, t);
+	t = unrcu_pointer(cmpxchg(&np->pdm_flow, NULL, RCU_INITIALIZER(f)));
+	if (t) {
+		/* Another CPU was first. */
+		pdm_flow_free(f);
+		return memcmp(&t->key, key, sizeof(*key)) ? NULL : t;
+	}
+	PDM_INC_STATS(pn, PDM_MIB_SOCKFLOWS);
+	return f;
+}
+
+/**
+ * __ipv6_pdm_sk_destroy - free a socket's PDM state
+ * @sk: the socket, going away
+ */
+void __ipv6_pdm_sk_destroy(struct sock *sk)
+{
+	struct pdm_flow *f;
+
+	f = unrcu_pointer(xchg(&inet6_sk(sk)->pdm_flow, NULL));
+	if (f)
+		kfree_rcu(f, rcu);
+}
+
+static unsigned int pdm_hdr_space(const void *hdr)
+{
+	return hdr ? CMSG_ALIGN(ipv6_optlen((const struct ipv6_opt_hdr *)hdr)) :
+		     0;
+}
+
+static void *pdm_hdr_copy(char **p, const void *hdr)
+{
+	void *copy = *p;
+
+	if (!hdr)
+		return NULL;
+	memcpy(copy, hdr, ipv6_optlen((const struct ipv6_opt_hdr *)hdr));
+	*p += pdm_hdr_space(hdr);
+	return copy;
+}
+
+/*
+ * @opt, or no options, with PDM's slot in the final destination options
+ * header, allocated as ipv6_renew_options() does. NULL when the socket's
+ * own header leaves no room (Pdm6OutSkipped) or memory is short.
+ */
+static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
+					   const struct ipv6_txoptions *opt,
+					   gfp_t gfp)
+{
+	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
+	struct pdm_info blank = { .version = 1 };
+	unsigned int len = pdm_doh_len(dst1), tot;
+	struct ipv6_txoptions *nopt;
+	char *p;
+
+	if (!len) {
+		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
+		return NULL;
+	}
+	tot = sizeof(*nopt) + CMSG_ALIGN(len);
+	if (opt)
+		tot += pdm_hdr_space(opt->hopopt) + pdm_hdr_space(opt->dst0opt) +
+		       pdm_hdr_space(opt->srcrt);
+	nopt = sock_kmalloc(sk, tot, gfp);
+	if (!nopt)
+		return NULL;
+	memset(nopt, 0, sizeof(*nopt));
+	refcount_set(&nopt->refcnt, 1);
+	nopt->tot_len = tot;
+	p = (char *)(nopt + 1);
+	if (opt) {
+		nopt->hopopt = pdm_hdr_copy(&p, opt->hopopt);
+		nopt->dst0opt = pdm_hdr_copy(&p, opt->dst0opt);
+		nopt->srcrt = pdm_hdr_copy(&p, opt->srcrt);
+		nopt->opt_nflen = opt->opt_nflen;
+	}
+	nopt->pdm_off = pdm_doh_build(p, len, dst1, 0, &blank);
+	nopt->dst1opt = (struct ipv6_opt_hdr *)p;
+	nopt->opt_flen = len;
+	return nopt;
+}
+
+/**
+ * __ipv6_pdm_sk_opt - give a new connection PDM's slot if it has PDM
+ * @sk: the connecting or accepted socket
+ * @opt: its options, or NULL
+ *
+ * See ipv6_pdm_sk_opt(). GSO is off for the connection, as for TCP-MD5:
+ * the segments of one GSO packet would share one copy of the header, and
+ * so one PSN.
+ *
+ * Return: the socket's options.
+ */
+struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
+					 struct ipv6_txoptions *opt)
+{
+	struct ipv6_txoptions *nopt, *old;
+
+	if ((opt && opt->pdm_off) || !pdm_sk_on(sk) ||
+	    ipv6_addr_is_multicast(&sk->sk_v6_daddr))
+		return opt;
+	nopt = pdm_opt_slot(sk, opt, gfp_any());
+	if (!nopt)
+		return opt;
+	old = unrcu_pointer(xchg(&inet6_sk(sk)->opt, RCU_INITIALIZER(nopt)));
+	if (old) {
+		atomic_sub(old->tot_len, &sk->sk_omem_alloc);
+		txopt_put(old);
+	}
+	sk_gso_disable(sk);
+	/* The route may be set already: undo what sk_setup_caps() did. */
+	sk->sk_gso_max_segs = 1;
+	return nopt;
+}
+
+/**
+ * __ipv6_pdm_sk_reslot - keep a connection's slot when its options change
+ * @sk: the socket, locked
+ * @old: its options, with a slot
+ * @opt: its new options, not yet in use, or NULL
+ *
+ * Return: @opt, or the copy with the slot that replaces it. Without room
+ * for PDM in the new header, the connection goes on without it.
+ */
+struct ipv6_txoptions *__ipv6_pdm_sk_reslot(struct sock *sk,
+					    const struct ipv6_txoptions *old,
+					    struct ipv6_txoptions *opt)
+{
+	const struct ipv6_opt_hdr *d = opt ? opt->dst1opt : NULL;
+	struct ipv6_txoptions *nopt;
+
+	/* Another header changed: the final one, slot and all, was copied. */
+	if (d && old->dst1opt && ipv6_optlen(d) == ipv6_optlen(old->dst1opt) &&
+	    !memcmp(d, old->dst1opt, ipv6_optlen(d))) {
+		opt->pdm_off = old->pdm_off;
+		return opt;
+	}
+	nopt = pdm_opt_slot(sk, opt, GFP_KERNEL);
+	if (!nopt)
+		return opt;
+	if (opt)
+		sock_kfree_s(sk, opt, opt->tot_len);
+	return nopt;
+}
