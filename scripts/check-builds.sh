@@ -20,7 +20,7 @@ usage: $0 [-h] [-f] [-K KTAP]
   -K KTAP  where to write the flat KTAP (default \$PDM_CACHE/logs/builds.ktap)
 Build directories: \$PDM_CACHE/build-bisect (a work tree of the series,
 \$PDM_CACHE/linux-bisect, walked from pdm-base to the last patch;
-scripts/config/vm.config, the series' tools/testing/selftests/net/pdm/config (its INET6_* as modules)
+scripts/config/vm.config, the series' tools/testing/selftests/net/pdm/config (its INET6_*, IP_SCTP as modules)
 and scripts/config/ipv6-module.config) and build-nopdm (\$PDM_CACHE/linux,
 the test kernel's fragments and scripts/config/no-pdm.config: with ccache,
 it costs little more than the test kernel's build).
@@ -77,10 +77,11 @@ result() { # ok|not-ok description [note...]
 	fi
 }
 # The net/pdm test config of the last patch serves every step; with
-# IPV6=m, what depends on it (INET6_ESP, INET6_AH) can only be a module.
+# IPV6=m, what depends on it (INET6_ESP, INET6_AH, IP_SCTP) can only be
+# a module.
 git -C "$src" show pdm:tools/testing/selftests/net/pdm/config >"$work/pdm.config" ||
 	die "the series has no tools/testing/selftests/net/pdm/config"
-sed -E 's/^(CONFIG_INET6_[A-Z0-9_]+)=y$/\1=m/' "$work/pdm.config" \
+sed -E 's/^(CONFIG_(INET6_[A-Z0-9_]+|IP_SCTP))=y$/\1=m/' "$work/pdm.config" \
 	>"$work/pdm-module.config"
 bk() { # out src log fragment... : build-kernel.sh, quietly
 	local o=$1 s=$2 l=$3
