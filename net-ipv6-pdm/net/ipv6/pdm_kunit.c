@@ -346,6 +346,18 @@ static struct sk_buff *pdm_test_rx_skb(struct kunit *test,
 	return skb;
 }
 
+/* B's answer, 2000 -> 1000, to the datagram of pdm_test_rx_skb(). */
+static void pdm_test_reply_fl6(struct flowi6 *fl6, const struct in6_addr *a,
+			       const struct in6_addr *b)
+{
+	memset(fl6, 0, sizeof(*fl6));
+	fl6->saddr = *b;
+	fl6->daddr = *a;
+	fl6->flowi6_proto = IPPROTO_UDP;
+	fl6->fl6_sport = htons(2000);
+	fl6->fl6_dport = htons(1000);
+}
+
 static void pdm_test_key_symmetry(struct kunit *test)
 {
 	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
@@ -358,13 +370,7 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	skb = pdm_test_rx_skb(test, &a, &b);
 	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
 
-	/* B answers from 2000 to 1000. */
-	memset(&fl6, 0, sizeof(fl6));
-	fl6.saddr = b;
-	fl6.daddr = a;
-	fl6.flowi6_proto = IPPROTO_UDP;
-	fl6.fl6_sport = htons(2000);
-	fl6.fl6_dport = htons(1000);
+	pdm_test_reply_fl6(&fl6, &a, &b);
 	pdm_flow_key_xmit(&ktx, &fl6, NULL);
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 	KUNIT_EXPECT_EQ(test, ntohs(ktx.lport), 2000);
@@ -401,12 +407,7 @@ static void pdm_test_key_link_local(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
 	KUNIT_EXPECT_EQ(test, krx.ifindex, 3);
 
-	memset(&fl6, 0, sizeof(fl6));
-	fl6.saddr = b;
-	fl6.daddr = a;
-	fl6.flowi6_proto = IPPROTO_UDP;
-	fl6.fl6_sport = htons(2000);
-	fl6.fl6_dport = htons(1000);
+	pdm_test_reply_fl6(&fl6, &a, &b);
 	fl6.flowi6_oif = 3;
 	pdm_flow_key_xmit(&ktx, &fl6, NULL);
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
