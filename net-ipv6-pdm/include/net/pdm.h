@@ -12,6 +12,7 @@
 #include <linux/skbuff.h>
 #include <net/flow.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
 #include <net/net_namespace.h>
 
 struct dst_entry;
@@ -22,7 +23,7 @@ struct sock;
 
 #if IS_ENABLED(CONFIG_IPV6_PDM)
 
-/* On while PDM is enabled in a netns; turned off at most once a second. */
+/* On while PDM is enabled in a netns; in exthdrs_core.c, as TCP tests it. */
 extern struct static_key_false_deferred ipv6_pdm_needed;
 
 int ipv6_pdm_init(void);
@@ -46,7 +47,8 @@ static inline void ipv6_pdm_sk_destroy(struct sock *sk)
 }
 
 bool __ipv6_pdm_note(struct sk_buff *skb);
-void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto);
+void __ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb, u8 proto);
+void __ipv6_pdm_tcp_rcv(const struct sock *sk, struct sk_buff *skb);
 
 /**
  * ipv6_pdm_note - note a PDM option found by ip6_parse_tlv()
@@ -78,11 +80,30 @@ static inline bool ipv6_pdm_pending(const struct sk_buff *skb)
  *
  * The caller has checked the upper-layer checksum.
  */
-static inline void ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb,
+static inline void ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 				u8 proto)
 {
 	if (ipv6_pdm_pending(skb))
 		__ipv6_pdm_rcv(sk, skb, proto);
+}
+
+/**
+ * ipv6_pdm_tcp_rcv - account the PDM option of a segment TCP accepts
+ * @sk: the socket that accepts it
+ * @skb: the segment, IPv4 or IPv6
+ * @h6: its IPv6 control block, in TCP_SKB_CB()
+ *
+ * TCP calls this once the segment passed its own checks (sequence number,
+ * PAWS, RST, SYN) and its checksum is good. TCP is built in while IPv6 may
+ * be a module: the call goes through ipv6_stub.
+ */
+static inline void ipv6_pdm_tcp_rcv(const struct sock *sk,
+				    struct sk_buff *skb,
+				    const struct inet6_skb_parm *h6)
+{
+	if (static_branch_unlikely(&ipv6_pdm_needed.key) &&
+	    skb->protocol == htons(ETH_P_IPV6) && (h6->flags & IP6SKB_PDM))
+		ipv6_stub->pdm_tcp_rcv(sk, skb);
 }
 
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
@@ -222,8 +243,14 @@ static inline bool ipv6_pdm_pending(const struct sk_buff *skb)
 	return false;
 }
 
-static inline void ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb,
+static inline void ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 				u8 proto)
+{
+}
+
+static inline void ipv6_pdm_tcp_rcv(const struct sock *sk,
+				    struct sk_buff *skb,
+				    const struct inet6_skb_parm *h6)
 {
 }
 

@@ -19,13 +19,6 @@
 #define PDM_DEFAULT_MAX_FLOWS		65536
 #define PDM_DEFAULT_FLOW_TIMEOUT	60	/* seconds */
 
-/*
- * On while PDM is enabled in at least one netns. Deferred, as tcp_md5_needed:
- * writes to the sysctl, possible from any user namespace, patch the kernel
- * text at most once a second.
- */
-DEFINE_STATIC_KEY_DEFERRED_FALSE(ipv6_pdm_needed, HZ);
-
 /* Serialises enabled transitions with the static key and the flush. */
 static DEFINE_MUTEX(pdm_sysctl_mutex);
 

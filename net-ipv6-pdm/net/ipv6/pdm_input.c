@@ -9,13 +9,15 @@
 #include <kunit/visibility.h>
 #include <net/pdm.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include "pdm_internal.h"
 
 /**
  * pdm_flow_key_rcv - the flow of a received packet, from this node
  * @key: returns the key
  * @skb: the packet, as the upper layer accepts it: its transport header
- *	is the upper-layer header, its IP6CB intact
+ *	is the upper-layer header
+ * @opt: its IPv6 control block, where the upper layer keeps it
  * @proto: the upper-layer protocol
  *
  * The upper layer has checked that its header is there. Its ports, not
@@ -25,10 +27,13 @@
  * Return: false if the packet is not to be accounted: a multicast one.
  */
 VISIBLE_IF_KUNIT bool pdm_flow_key_rcv(struct pdm_flow_key *key,
-				       const struct sk_buff *skb, u8 proto)
+				       const struct sk_buff *skb,
+				       const struct inet6_skb_parm *opt,
+				       u8 proto)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	__be16 sport = 0, dport = 0;
+	int iif = opt->iif, sdif = 0;
 
 	if (ipv6_addr_is_multicast(&ip6h->daddr))
 		return false;
@@ -38,11 +43,16 @@ VISIBLE_IF_KUNIT bool pdm_flow_key_rcv(struct pdm_flow_key *key,
 		sport = ports[0];
 		dport = ports[1];
 	}
+	/* As inet6_iif() and inet6_sdif(), from @opt. */
+	if (IS_ENABLED(CONFIG_NET_L3_MASTER_DEV) &&
+	    ipv6_l3mdev_skb(opt->flags)) {
+		sdif = opt->iif;
+		iif = skb->skb_iif;
+	}
 	pdm_flow_key_init(key, &ip6h->daddr, &ip6h->saddr, proto, dport,
 			  sport);
-	key->ifindex = pdm_flow_ifindex(&ip6h->saddr,
-					inet6_sdif(skb) ?: inet6_iif(skb));
-	key->l3mdev = inet6_sdif(skb) ? inet6_iif(skb) : 0;
+	key->ifindex = pdm_flow_ifindex(&ip6h->saddr, sdif ?: iif);
+	key->l3mdev = sdif ? iif : 0;
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_rcv);
@@ -64,23 +74,18 @@ bool __ipv6_pdm_note(struct sk_buff *skb)
 	return true;
 }
 
-/**
- * __ipv6_pdm_rcv - account the PDM option of an accepted packet
- * @sk: the socket the packet goes to, or NULL
- * @skb: the packet
- * @proto: the upper-layer protocol
- *
- * See ipv6_pdm_rcv(). ipv6_pdm_note() marked the packet when
- * ip6_parse_tlv() found the option; the option counted is the one of the
- * final destination options header, the header in front of the upper
- * layer or of ESP or AH. The option's action bits say skip, so this never
- * drops the packet: an option that does not parse is counted and ignored.
- * A reassembled datagram is accounted once.
+/*
+ * Account the PDM option of an accepted packet. ipv6_pdm_note() marked the
+ * packet when ip6_parse_tlv() found the option; the option counted is the
+ * one of the final destination options header, the header in front of the
+ * upper layer or of ESP or AH. The option's action bits say skip, so this
+ * never drops the packet: an option that does not parse is counted and
+ * ignored. A reassembled datagram is accounted once.
  */
-void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto)
+static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
+		    const struct inet6_skb_parm *opt, u8 proto)
 {
 	struct net *net = sk ? sock_net(sk) : dev_net(skb->dev);
-	const struct inet6_skb_parm *opt = IP6CB(skb);
 	struct pdm_net *pn = net->ipv6.pdm;
 	u64 now = ktime_get_ns();
 	struct pdm_flow_key key;
@@ -92,7 +97,7 @@ void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto)
 	    !opt->dst1)
 		return;
 	p = pdm_find((void *)(skb_network_header(skb) + opt->dst1));
-	if (!p || !pdm_flow_key_rcv(&key, skb, proto))
+	if (!p || !pdm_flow_key_rcv(&key, skb, opt, proto))
 		return;
 	if (pdm_parse(p, 2 + p[1], &pi) != PDM_OK) {
 		PDM_INC_STATS(pn, PDM_MIB_INMALFORMED);
@@ -107,4 +112,25 @@ void __ipv6_pdm_rcv(struct sock *sk, struct sk_buff *skb, u8 proto)
 	if (f)
 		pdm_flow_rx(f, now, &pi);
 	rcu_read_unlock();
+}
+
+/**
+ * __ipv6_pdm_rcv - see ipv6_pdm_rcv()
+ * @sk: the socket the packet goes to, or NULL
+ * @skb: the packet, its IP6CB intact
+ * @proto: the upper-layer protocol
+ */
+void __ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb, u8 proto)
+{
+	pdm_rcv(sk, skb, IP6CB(skb), proto);
+}
+
+/**
+ * __ipv6_pdm_tcp_rcv - see ipv6_pdm_tcp_rcv()
+ * @sk: the socket that accepts the segment
+ * @skb: the segment, its IPv6 control block moved into TCP_SKB_CB()
+ */
+void __ipv6_pdm_tcp_rcv(const struct sock *sk, struct sk_buff *skb)
+{
+	pdm_rcv(sk, skb, &TCP_SKB_CB(skb)->header.h6, IPPROTO_TCP);
 }

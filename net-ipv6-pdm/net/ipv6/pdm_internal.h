@@ -223,7 +223,7 @@ struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 
 #if IS_ENABLED(CONFIG_KUNIT)
 bool pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb,
-		      u8 proto);
+		      const struct inet6_skb_parm *opt, u8 proto);
 void pdm_flow_key_xmit(struct pdm_flow_key *key, const struct flowi6 *fl6,
 		       const struct dst_entry *dst);
 #endif

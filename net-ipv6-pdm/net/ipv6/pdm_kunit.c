@@ -315,7 +315,6 @@ static void pdm_test_merge(struct kunit *test)
 		KUNIT_EXPECT_MEMEQ(test, buf + 2, c->dst1 + 2, 2 + c->dst1[3]);
 }
 
-/* A packet sent and its reply map to the same flow entry. */
 /* An skb as UDP or ICMPv6 hands it to ipv6_pdm_rcv(): B receives from A. */
 static struct sk_buff *pdm_test_rx_skb(struct kunit *test,
 				       const struct in6_addr *a,
@@ -368,7 +367,8 @@ static void pdm_test_key_symmetry(struct kunit *test)
 
 	/* B receives UDP 1000 -> 2000 from A. */
 	skb = pdm_test_rx_skb(test, &a, &b);
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IP6CB(skb),
+						 IPPROTO_UDP));
 
 	pdm_test_reply_fl6(&fl6, &a, &b);
 	pdm_flow_key_xmit(&ktx, &fl6, NULL);
@@ -381,7 +381,8 @@ static void pdm_test_key_symmetry(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, &krx, &ktx, sizeof(krx));
 
 	/* ICMPv6 has no ports: its type and code must not enter the key. */
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_ICMPV6));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IP6CB(skb),
+						 IPPROTO_ICMPV6));
 	fl6.flowi6_proto = IPPROTO_ICMPV6;
 	fl6.fl6_icmp_type = ICMPV6_ECHO_REPLY;
 	pdm_flow_key_xmit(&ktx, &fl6, NULL);
@@ -390,7 +391,8 @@ static void pdm_test_key_symmetry(struct kunit *test)
 
 	/* Multicast is not accounted. */
 	ipv6_hdr(skb)->daddr.s6_addr[0] = 0xff;
-	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
+	KUNIT_EXPECT_FALSE(test, pdm_flow_key_rcv(&krx, skb, IP6CB(skb),
+						  IPPROTO_UDP));
 }
 
 static void pdm_test_key_link_local(struct kunit *test)
@@ -404,7 +406,8 @@ static void pdm_test_key_link_local(struct kunit *test)
 	/* The same link-local peer on links 3 and 4: two flows. */
 	skb = pdm_test_rx_skb(test, &a, &b);
 	IP6CB(skb)->iif = 3;
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IP6CB(skb),
+						 IPPROTO_UDP));
 	KUNIT_EXPECT_EQ(test, krx.ifindex, 3);
 
 	pdm_test_reply_fl6(&fl6, &a, &b);
@@ -419,7 +422,8 @@ static void pdm_test_key_link_local(struct kunit *test)
 	/* In a VRF, the link is the enslaved device, the VRF keys too. */
 	IP6CB(skb)->flags |= IP6SKB_L3SLAVE;
 	skb->skb_iif = 10;
-	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IPPROTO_UDP));
+	KUNIT_ASSERT_TRUE(test, pdm_flow_key_rcv(&krx, skb, IP6CB(skb),
+						 IPPROTO_UDP));
 	KUNIT_EXPECT_EQ(test, krx.ifindex, 3);
 	KUNIT_EXPECT_EQ(test, krx.l3mdev, IS_ENABLED(CONFIG_NET_L3_MASTER_DEV) ?
 					  10 : 0);

@@ -41,7 +41,8 @@
 #              datagram (to a bound port) is still delivered, the sender adds
 #              no second PDM
 #   accept     no PDM accounted, no flow created for a UDP datagram with a bad
-#              checksum or to a closed port
+#              checksum or to a closed port, nor for an out-of-window TCP
+#              segment
 #   flows      a spoofed-source flood fills the table: new flows evict old
 #              ones, a real flow started after it still gets state; idle
 #              flows expire
@@ -122,7 +123,9 @@ plan_case badlen "wrong-length PDM counted, datagram delivered" \
 	"sender adds no PDM next to a malformed one"
 plan_case accept "no PDM accounted on a UDP datagram with a bad checksum" \
 	"the same datagram with a good checksum accounted" \
-	"no PDM accounted on a UDP datagram to a closed port"
+	"no PDM accounted on a UDP datagram to a closed port" \
+	"an in-window TCP segment with PDM accounted" \
+	"no PDM accounted on an out-of-window TCP segment"
 plan_case flows "flow table bounded by max_flows, old flows evicted" \
 	"a flow started after the flood gets state" "idle flows expire"
 plan_case linklocal "one flow per link for one link-local peer address" \
@@ -218,6 +221,9 @@ FRAG_PAIR_PSN_LATER=8738	# 0x2222
 # accept: a raw UDP datagram with a valid PDM option, PSNTP 0xabcd
 ACCEPT_SPORT=40003
 ACCEPT_DOH="00010f0a0000abcd0000000000000100"
+# and PDM on TCP segments of a connection, in and out of its window
+ACCEPT_PSN_IN=4660		# 0x1234
+ACCEPT_PSN_OUT=22136		# 0x5678
 
 # ipsec: transport mode SAs with fixed test keys, one SPI per direction;
 # the AH exchange uses its own port, so a flow of its own in any case
@@ -259,9 +265,10 @@ GSO_SEGS=3
 MERGELIM_MTU=9000
 MERGELIM_SNAPLEN=4096
 
-# netnsdel: how long the traffic runs; PDM packets A accounts before B goes
-NETNSDEL_S=4
+# netnsdel: PDM packets A accounts before B goes, and how long A's traffic
+# goes on once B is gone (it runs until then, however slow the kernel)
 NETNSDEL_MIN_PKTS=20
+NETNSDEL_AFTER_S=0.5
 
 # The Pdm6* lines of /proc/net/snmp6. The live flow count, Pdm6Flows in
 # pdm_counter and counters_get, is computed from them: the entries of the
@@ -651,6 +658,13 @@ SOL_UDP = 17
 UDP_SEGMENT = 103
 NEXTHDR_FRAGMENT = 44
 NEXTHDR_DEST = 60
+TCP_ACK = 0x10
+TCP_REPAIR = 19
+TCP_REPAIR_QUEUE = 20
+TCP_QUEUE_SEQ = 21
+TCP_RECV_QUEUE = 1
+TCP_SEND_QUEUE = 2
+TCP_REPAIR_OFF_NO_WP = -1
 RAW_PROTO = 253         # as in pdm.sh
 
 SOCK_KINDS = {
@@ -930,18 +944,20 @@ def tcp_refused(dst, port):
     sys.exit("connected to a closed port")
 
 
-def netns_traffic(dst, port, secs):
-    # For secs seconds, echo requests and connections to a closed port; the
-    # peer may go away meanwhile. Prints the echo replies and refused
-    # connections, and the sends that failed once the peer was gone.
+def netns_traffic(dst, port, stop):
+    # Echo requests and connections to a closed port until the file stop
+    # exists; the peer may go away meanwhile. Prints the echo replies and
+    # refused connections, and the sends that failed once the peer was gone.
     gone_errs = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL,
                  errno.ETIMEDOUT)
     icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW,
                          socket.IPPROTO_ICMPV6)
     icmp.setblocking(False)
-    end = time.monotonic() + float(secs)
+    end = time.monotonic() + TIMEOUT
     seq = replies = refused = gone = 0
-    while time.monotonic() < end:
+    while not os.path.exists(stop):
+        if time.monotonic() > end:
+            sys.exit("timeout waiting for " + stop)
         seq = (seq + 1) & 0xffff
         req = struct.pack("!BBHHH", 128, 0, 0, os.getpid() & 0xffff, seq)
         try:
@@ -994,16 +1010,22 @@ def raw_client(dst, proto, count, group):
         time.sleep(0.05)
 
 
-def udp_packet(saddr, daddr, sport, dport, payload):
-    # UDP header and payload, with the checksum.
-    ulen = 8 + len(payload)
-    pseudo = saddr + daddr + struct.pack("!IxxxB", ulen, socket.IPPROTO_UDP)
-    udp = struct.pack("!HHHH", int(sport), int(dport), ulen, 0) + payload
-    buf = pseudo + udp + (b"\0" if len(udp) & 1 else b"")
+def l4_csum(saddr, daddr, proto, l4):
+    # The upper-layer checksum of l4 (its checksum field zero) over the
+    # IPv6 pseudo-header.
+    pseudo = saddr + daddr + struct.pack("!IxxxB", len(l4), proto)
+    buf = pseudo + l4 + (b"\0" if len(l4) & 1 else b"")
     csum = sum(struct.unpack("!%dH" % (len(buf) // 2), buf))
     while csum >> 16:
         csum = (csum & 0xffff) + (csum >> 16)
-    csum = (~csum & 0xffff) or 0xffff
+    return (~csum & 0xffff) or 0xffff
+
+
+def udp_packet(saddr, daddr, sport, dport, payload):
+    # UDP header and payload, with the checksum.
+    ulen = 8 + len(payload)
+    udp = struct.pack("!HHHH", int(sport), int(dport), ulen, 0) + payload
+    csum = l4_csum(saddr, daddr, socket.IPPROTO_UDP, udp)
     return udp[:6] + struct.pack("!H", csum) + udp[8:]
 
 
@@ -1030,6 +1052,59 @@ def hdrincl_udp(src, dst, sport, dport, doh, payload, csum="good"):
         c = c - 1 if c == 0xffff else c + 1
         udp = udp[:6] + struct.pack("!H", c) + udp[8:]
     hdrincl_send(src, dst, NEXTHDR_DEST, [bytes(doh) + udp])
+
+
+def pdm_doh(nexthdr, psntp):
+    # A DOH with one PDM option, PSNTP psntp, no timing, then PadN.
+    return struct.pack("!BBBBBBHHHH", nexthdr, 1, 0x0f, 10, 0, 0,
+                       int(psntp), 0, 0, 0) + b"\x01\x00"
+
+
+def step(pause_dir, name):
+    # Tell the script that step name is next; wait until it says go.
+    open(os.path.join(pause_dir, name), "w").close()
+    wait_file(os.path.join(pause_dir, name + ".go"))
+
+
+def tcp_window(dst, port, pause_dir, psn_in, psn_out):
+    # An echo connection to tcp_server; then, with its 4-tuple, from an
+    # IPV6_HDRINCL socket: step "inwin", a pure ACK at the next sequence
+    # number, PSNTP psn_in; step "oow", one octet 2^20 before it, PSNTP
+    # psn_out; step "end", one more echo, and the connection closed.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect((dst, int(port)))
+    tcp_exchange(s, 100)
+    # The sequence numbers, from TCP repair mode; leave it without the
+    # window probe that would send a segment.
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+    snd_nxt = s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ) & 0xffffffff
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE)
+    rcv_nxt = s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ) & 0xffffffff
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+    src, sport = s.getsockname()[:2]
+    saddr = socket.inet_pton(socket.AF_INET6, src)
+    daddr = socket.inet_pton(socket.AF_INET6, dst)
+
+    def segment(seq, psntp, payload):
+        tcp = struct.pack("!HHIIBBHHH", sport, int(port), seq & 0xffffffff,
+                          rcv_nxt, 5 << 4, TCP_ACK, 0xffff, 0, 0) + payload
+        csum = l4_csum(saddr, daddr, socket.IPPROTO_TCP, tcp)
+        tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
+        return pdm_doh(socket.IPPROTO_TCP, psntp) + tcp
+
+    step(pause_dir, "inwin")
+    hdrincl_send(src, dst, NEXTHDR_DEST, [segment(snd_nxt, psn_in, b"")])
+    step(pause_dir, "oow")
+    hdrincl_send(src, dst, NEXTHDR_DEST,
+                 [segment(snd_nxt - (1 << 20), psn_out, b"x")])
+    step(pause_dir, "end")
+    tcp_exchange(s, 100)
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(65536):
+        pass
+    s.close()
 
 
 def frag_pair(src, dst, sport, dport, size, psn_first, psn_later):
@@ -2218,6 +2293,97 @@ pdm_accept_test()
 		   -v port="$CLOSED_PORT" 2>&1)
 	ck_out $? "$out" "capture"
 	ck_end "no PDM accounted on a UDP datagram to a closed port"
+
+	pdm_accept_tcp
+}
+
+# Usage: pdm_settled <ns from> <ns to>: true once <ns to> has accounted
+# every PDM packet <ns from> sent
+# shellcheck disable=SC2317 # called through slowwait
+pdm_settled()
+{
+	local sent got
+
+	sent=$(pdm_counter "$1" Pdm6OutPkts) || return 1
+	got=$(pdm_counter "$2" Pdm6InPkts) || return 1
+	[ "$sent" = "$got" ]
+}
+
+# Usage: tcp_mib_grew <ns> <name> <before>: true once the TCP MIB counter
+# <name> of <ns> is above <before>
+# shellcheck disable=SC2317 # called through slowwait
+tcp_mib_grew()
+{
+	local now
+
+	now=$(tcp_mib "$1" "$2") || return 1
+	[ -n "$now" ] && [ "$now" -gt "$3" ]
+}
+
+# TCP accounts PDM only on segments it accepts: B gets an in-window and an
+# out-of-window segment of a connection from A, spoofed with its 4-tuple.
+pdm_accept_tcp()
+{
+	local pause_dir="$TMP_DIR/accept.d"
+	local pid lost out
+
+	mkdir -p "$pause_dir"
+	server_start "$NS_B" "$TMP_DIR/accept.tcp" tcp_server "$TCP_PORT" echo
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_window "$ADDR_B" "$TCP_PORT" "$pause_dir" \
+		"$ACCEPT_PSN_IN" "$ACCEPT_PSN_OUT" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	slowwait "$WAIT_S" test -e "$pause_dir/inwin"
+	ck_err $? "TCP client did not connect"
+	# B has accounted all that A sent: the connection is quiet.
+	slowwait "$WAIT_S" pdm_settled "$NS_A" "$NS_B"
+	ck_err $? "B did not account every PDM packet A sent"
+	counters_save "$NS_B" accept4.b
+	ck_err $? "cannot read the counters of B"
+	touch "$pause_dir/inwin.go"
+	slowwait "$WAIT_S" test -e "$pause_dir/oow"
+	ck_err $? "TCP client did not send the in-window segment"
+	slowwait "$WAIT_S" counter_grew "$NS_B" accept4.b Pdm6InPkts 1
+	ck_counters "$NS_B" accept4.b "receiver" Pdm6InPkts=1 Pdm6InMalformed=0
+	ck_end "an in-window TCP segment with PDM accounted"
+
+	# Out of window, TCP drops the segment and sends a duplicate ACK: its
+	# PSNLR still echoes the in-window segment's PSNTP.
+	counters_save "$NS_B" accept5.b
+	ck_err $? "cannot read the counters of B"
+	lost=$(tcp_mib "$NS_B" TcpExtDelayedACKLost)
+	[ -n "$lost" ]
+	ck_err $? "cannot read TcpExtDelayedACKLost of B"
+	capture_start accept_tcp "$NS_B"
+	ck_err $? "tcpdump did not start"
+	touch "$pause_dir/oow.go"
+	slowwait "$WAIT_S" test -e "$pause_dir/end"
+	ck_err $? "TCP client did not send the out-of-window segment"
+	slowwait "$WAIT_S" tcp_mib_grew "$NS_B" TcpExtDelayedACKLost "${lost:-0}"
+	ck_err $? "TcpExtDelayedACKLost of B did not grow: segment lost"
+	capture_stop accept_tcp
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_B" accept5.b "receiver" Pdm6InPkts=0 Pdm6InMalformed=0
+	out=$(pdm_awk accept_tcp '
+		$F["proto"] == 6 && $F["src"] == addr_b {
+			acks++
+			if (!pdm_ok())
+				err("duplicate ACK without PDM")
+			else if ($F["psnlr"] != psn_in)
+				err("PSNLR " $F["psnlr"] ", expected " psn_in)
+		}
+		END {
+			if (acks != 1)
+				fail(acks + 0 " segments from B, expected 1")
+		}' -v addr_b="$ADDR_B" -v psn_in="$ACCEPT_PSN_IN" 2>&1)
+	ck_out $? "$out" "capture"
+	touch "$pause_dir/end.go"
+	server_wait "$pid"
+	ck_err $? "TCP echo after the spoofed segments failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	ck_end "no PDM accounted on an out-of-window TCP segment"
 }
 
 pdm_flows_test()
@@ -3451,6 +3617,28 @@ mergelim_run()
 	ck_err $? "$CAP_ERR"
 }
 
+# Usage: mergelim_step <name> <delivered> <with PDM> <skipped> <merged>
+#	 <header>...: mergelim_run <name> <delivered> <header>..., then check
+# that <with PDM> datagrams had PDM (in A and in B), the others were
+# counted skipped, and mergelim_check <name> <skipped> <merged>.
+mergelim_step()
+{
+	local name=$1
+	local count=$2
+	local pdm=$3
+	local skipped=$4
+	local merged=$5
+	local out
+
+	shift 5
+	mergelim_run "$name" "$count" "$@"
+	ck_counters "$NS_A" "$name.a" A Pdm6OutSkipped=$(($# - pdm)) \
+		Pdm6OutPkts="$pdm"
+	ck_counters "$NS_B" "$name.b" B Pdm6InPkts="$pdm" Pdm6InMalformed=0
+	out=$(mergelim_check "$name" "$skipped" "$merged")
+	ck_out $? "$out" "capture"
+}
+
 # Usage: mergelim_check <name> <skipped> <merged>: in capture <name>, one
 # datagram from A with each header of <skipped> (hex, space separated) as
 # set, without PDM, and one with each of <merged> ("opts/pdmoff/dohlen",
@@ -3504,7 +3692,7 @@ mergelim_check()
 
 pdm_mergelim_test()
 {
-	local o7="" opts7="" big="" o8 h7 h8 h8big hsize htrail out ns i
+	local o7="" opts7="" big="" o8 h7 h8 h8big hsize htrail ns i
 
 	case_setup || return
 
@@ -3524,12 +3712,8 @@ pdm_mergelim_test()
 	o8=$o7$(tlv_hex 0x1e 2 a8)
 	h7=$(doh_hex "$o7$(tlv_hex 1 0 00)")
 	h8=$(doh_hex "$o8$(tlv_hex 1 4 00)")
-	mergelim_run mergelim_n 2 "$h8" "$h7"
-	ck_counters "$NS_A" mergelim_n.a A Pdm6OutSkipped=1 Pdm6OutPkts=1
-	ck_counters "$NS_B" mergelim_n.b B Pdm6InPkts=1 Pdm6InMalformed=0
 	# the 7 options, then PDM at 30, padded to 48 octets
-	out=$(mergelim_check mergelim_n "$h8" "$opts7/30/48")
-	ck_out $? "$out" "capture"
+	mergelim_step mergelim_n 2 1 "$h8" "$opts7/30/48" "$h8" "$h7"
 	ck_end "8 options: no PDM, skipped, delivered; 7 options: merged"
 
 	# Both 2040 octets: 8 options of 252, then PadN; and 7 options after
@@ -3539,22 +3723,14 @@ pdm_mergelim_test()
 	hsize=$(doh_hex "$(tlv_hex 1 253 00)$(tlv_hex 1 3 00)$big")
 	[ ${#h8big} = 4080 ] && [ ${#hsize} = 4080 ]
 	ck_err $? "BUG: headers of ${#h8big} and ${#hsize} hex digits"
-	mergelim_run mergelim_len 1 "$h8big" "$hsize"
-	ck_counters "$NS_A" mergelim_len.a A Pdm6OutSkipped=2 Pdm6OutPkts=0
-	ck_counters "$NS_B" mergelim_len.b B Pdm6InPkts=0 Pdm6InMalformed=0
-	out=$(mergelim_check mergelim_len "$h8big $hsize" "")
-	ck_out $? "$out" "capture"
+	mergelim_step mergelim_len 1 0 "$h8big $hsize" "" "$h8big" "$hsize"
 	ck_end "2040-octet headers: no PDM, skipped"
 
 	# One option then 24 octets of padding, which the kernel takes in
 	# IPV6_DSTOPTS but receivers would not after PDM: PDM right after the
 	# option, padded to 24 octets.
 	htrail=$(doh_hex "1e04deadbeef$(tlv_hex 1 22 00)")
-	mergelim_run mergelim_pad 1 "$htrail"
-	ck_counters "$NS_A" mergelim_pad.a A Pdm6OutSkipped=0 Pdm6OutPkts=1
-	ck_counters "$NS_B" mergelim_pad.b B Pdm6InPkts=1 Pdm6InMalformed=0
-	out=$(mergelim_check mergelim_pad "" "1e:deadbeef/8/24")
-	ck_out $? "$out" "capture"
+	mergelim_step mergelim_pad 1 1 "" "1e:deadbeef/8/24" "$htrail"
 	ck_end "long trailing padding dropped, PDM merged"
 }
 
@@ -3568,6 +3744,7 @@ link_gone()
 pdm_netnsdel_test()
 {
 	local out="$TMP_DIR/netnsdel.out"
+	local stop="$TMP_DIR/netnsdel.stop"
 	local pid
 
 	case_setup || return
@@ -3576,7 +3753,8 @@ pdm_netnsdel_test()
 	ck_err $? "cannot read the counters of A"
 	# Echo requests and connections to a closed port: B answers both with
 	# PDM, from its table, and has no process or socket that keeps it.
-	py "$NS_A" netns_traffic "$ADDR_B" "$CLOSED_PORT" "$NETNSDEL_S" > "$out" &
+	rm -f "$stop"
+	py "$NS_A" netns_traffic "$ADDR_B" "$CLOSED_PORT" "$stop" > "$out" &
 	pid=$!
 	BG_PIDS+=("$pid")
 	slowwait "$WAIT_S" counter_grew "$NS_A" netnsdel.a Pdm6InPkts \
@@ -3590,6 +3768,9 @@ pdm_netnsdel_test()
 	# the veth pair goes as B is dismantled, before its PDM state
 	slowwait "$WAIT_S" link_gone "$NS_A" veth0
 	ck_err $? "A's veth0 still there: B not dismantled"
+	# A goes on sending, now to a peer that is gone, a little while.
+	sleep "$NETNSDEL_AFTER_S"
+	touch "$stop"
 	server_wait "$pid"
 	ck_err $? "traffic failed: $(cat "$out")"
 	diag "echo replies, refused connections; failed sends: $(cat "$out")"
