@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM (see demo.sh): two namespaces over veth, 20 ms of
-# delay on the server side, PDM on, a few UDP request/response exchanges
-# and pings, captured and decoded.
+# delay on the server side, PDM on (PDMv2, the default), a few UDP
+# request/response exchanges and pings, captured and decoded.
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTDIR   (run in the patched kernel's VM)"; }

@@ -1,25 +1,28 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print the PDM fields of a capture, as decoded by tshark, and the
-metrics RFC 8250 derives from them.
+"""Print the PDM options of a capture, field by field, and the metrics
+RFC 8250 derives from them.
 
-usage: pdm-decode.py CAPTURE.pcap
+usage: pdm-decode.py [-t PDMV2_TYPE] CAPTURE.pcap
 
-For each packet: time, direction, PSNTP, PSNLR, DeltaTLR and DeltaTLS in
-microseconds. For each request/response/request triple of a flow (a1, b1,
-a2 with PSNLR(b1) = PSNTP(a1) and PSNLR(a2) = PSNTP(b1), a1 from the side
-that sent the flow's first packet): server delay =
-DeltaTLR(b1), round trip = DeltaTLS(a2) - DeltaTLR(b1), client delay =
-DeltaTLR(a2).
+Reads a classic pcap file (Ethernet, Linux cooked or raw IPv6) and decodes
+the PDM option of each IPv6 packet's Destination Options header: RFC 8250
+(type 0x0F, length 10) and PDMv2 (draft-ietf-ippm-encrypted-pdmv2-13:
+PDMV2_TYPE, 0x0F by default, length 22, Version 2), told apart by their
+length. For each packet: time, direction, version, PSNTP, PSNLR, and for
+PDMv2 Epoch and Global Pointer, then DeltaTLR and DeltaTLS in microseconds.
+For each request/response/request triple of a flow (a1, b1, a2 with
+PSNLR(b1) = PSNTP(a1) and PSNLR(a2) = PSNTP(b1), a1 from the side that
+sent the flow's first packet): server delay = DeltaTLR(b1), round trip =
+DeltaTLS(a2) - DeltaTLR(b1), client delay = DeltaTLR(a2).
 """
-import subprocess
+import ipaddress
+import struct
 import sys
 
-FIELDS = ["frame.number", "frame.time_relative", "ipv6.src", "ipv6.dst",
-          "ipv6.nxt", "udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport",
-          "icmpv6.type", "ipv6.opt.pdm.scale_dtlr", "ipv6.opt.pdm.scale_dtls",
-          "ipv6.opt.pdm.psn_this_pkt", "ipv6.opt.pdm.psn_last_recv",
-          "ipv6.opt.pdm.delta_last_recv", "ipv6.opt.pdm.delta_last_sent"]
+LINK_IPV6_OFFSET = {1: 14, 101: 0, 113: 16, 229: 0, 276: 20}
+EXT_HDRS = (0, 43, 60)          # hop-by-hop, routing, destination options
+PROTO_NAMES = {6: "tcp", 17: "udp", 58: "icmpv6"}
 
 
 def us(delta, scale):
@@ -27,43 +30,89 @@ def us(delta, scale):
     return (delta << scale) / 1e12
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__)
-        return 0 if len(sys.argv) == 2 else 2
-    cmd = ["tshark", "-n", "-r", sys.argv[1], "-Y", "ipv6.opt.pdm.psn_this_pkt", "-T",
-           "fields", "-E", "separator=|"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    pkts = []
-    for line in out.splitlines():
-        v = dict(zip(FIELDS, line.split("|")))
-        num = lambda k: int(v[k], 0) if v.get(k) else 0
-        # ipv6.nxt is the first header's (60 here): name the upper layer.
-        proto = ("udp" if v["udp.srcport"] else "tcp" if v["tcp.srcport"]
-                 else "icmpv6" if v["icmpv6.type"] else "?")
-        sport = v["udp.srcport"] or v["tcp.srcport"]
-        dport = v["udp.dstport"] or v["tcp.dstport"]
-        p = dict(t=float(v["frame.time_relative"]), src=v["ipv6.src"],
-                 dst=v["ipv6.dst"], proto=proto, sport=sport, dport=dport,
-                 psntp=num("ipv6.opt.pdm.psn_this_pkt"),
-                 psnlr=num("ipv6.opt.pdm.psn_last_recv"),
-                 dtlr=us(num("ipv6.opt.pdm.delta_last_recv"),
-                         num("ipv6.opt.pdm.scale_dtlr")),
-                 dtls=us(num("ipv6.opt.pdm.delta_last_sent"),
-                         num("ipv6.opt.pdm.scale_dtls")))
-        p["flow"] = tuple(sorted([(p["src"], sport), (p["dst"], dport)])) + (proto,)
-        pkts.append(p)
+def pdm_option(doh, v2_type):
+    """The decoded PDM option of a Destination Options header, or None."""
+    off = 2
+    while off + 2 <= len(doh):
+        otype, olen = doh[off], doh[off + 1]
+        if otype == 0:                  # Pad1
+            off += 1
+            continue
+        o = doh[off:off + 2 + olen]
+        if len(o) < 2 + olen:
+            return None
+        if otype == 0x0F and olen == 10:
+            sr, ss, tp, lr, dr, ds = struct.unpack("!BBHHHH", o[2:])
+            return dict(ver=1, epoch=None, gp=None, psntp=tp, psnlr=lr,
+                        dtlr=us(dr, sr), dtls=us(ds, ss))
+        if otype == v2_type and olen == 22 and o[2] >> 4 == 2:
+            ve, tp, lr, gp, sr, ss, _, dr, ds = struct.unpack("!HIIIBBHHH",
+                                                              o[2:])
+            return dict(ver=2, epoch=ve & 0xfff, gp=gp, psntp=tp, psnlr=lr,
+                        dtlr=us(dr, sr), dtls=us(ds, ss))
+        off += 2 + olen
+    return None
 
-    print("%9s  %-6s %-28s %6s %6s %12s %12s" %
-          ("time(s)", "proto", "from -> to", "PSNTP", "PSNLR",
-           "DeltaTLR(us)", "DeltaTLS(us)"))
+
+def packets(path, v2_type):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    nsec = magic in (0xa1b23c4d, 0x4d3cb2a1)
+    link = struct.unpack(end + "I", data[20:24])[0]
+    if link not in LINK_IPV6_OFFSET:
+        sys.exit("unsupported link type %d" % link)
+    off, t0 = 24, None
+    while off + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        rec = data[off + 16:off + 16 + caplen]
+        off += 16 + caplen
+        t = sec + frac / (1e9 if nsec else 1e6)
+        t0 = t if t0 is None else t0
+        ip = rec[LINK_IPV6_OFFSET[link]:]
+        if len(ip) < 40 or ip[0] >> 4 != 6:
+            continue
+        nh, p, pdm = ip[6], 40, None
+        while nh in EXT_HDRS and p + 8 <= len(ip):
+            hlen = (ip[p + 1] + 1) * 8
+            if nh == 60:
+                pdm = pdm_option(ip[p:p + hlen], v2_type) or pdm
+            nh, p = ip[p], p + hlen
+        if not pdm:
+            continue
+        ports = struct.unpack("!HH", ip[p:p + 4]) if nh in (6, 17) else (0, 0)
+        pdm.update(t=t - t0, proto=PROTO_NAMES.get(nh, str(nh)),
+                   src=str(ipaddress.IPv6Address(ip[8:24])),
+                   dst=str(ipaddress.IPv6Address(ip[24:40])),
+                   sport=ports[0], dport=ports[1])
+        pdm["flow"] = tuple(sorted([(pdm["src"], pdm["sport"]),
+                                    (pdm["dst"], pdm["dport"])])) + (nh,)
+        yield pdm
+
+
+def main():
+    args = sys.argv[1:]
+    v2_type = 0x0F
+    if args[:1] == ["-t"] and len(args) == 3:
+        v2_type = int(args[1], 0)
+        args = args[2:]
+    if len(args) != 1 or args[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if args[:1] in (["-h"], ["--help"]) else 2
+    pkts = list(packets(args[0], v2_type))
+
+    print("%9s  %-6s %-26s %3s %10s %10s %5s %5s %12s %12s" %
+          ("time(s)", "proto", "from -> to", "ver", "PSNTP", "PSNLR",
+           "Epoch", "GP", "DeltaTLR(us)", "DeltaTLS(us)"))
     for p in pkts:
-        ends = "%s -> %s" % (p["src"].split(":")[-1] + (":" + p["sport"] if p["sport"] else ""),
-                             p["dst"].split(":")[-1] + (":" + p["dport"] if p["dport"] else ""))
-        print("%9.6f  %-6s %-28s %6d %6d %12.3f %12.3f" %
-              (p["t"], p["proto"], ends, p["psntp"], p["psnlr"], p["dtlr"], p["dtls"]))
+        ends = "%s -> %s" % (
+            p["src"].split(":")[-1] + (":%d" % p["sport"] if p["sport"] else ""),
+            p["dst"].split(":")[-1] + (":%d" % p["dport"] if p["dport"] else ""))
+        print("%9.6f  %-6s %-26s %3d %10d %10d %5s %5s %12.3f %12.3f" %
+              (p["t"], p["proto"], ends, p["ver"], p["psntp"], p["psnlr"],
+               "-" if p["epoch"] is None else p["epoch"],
+               "-" if p["gp"] is None else p["gp"], p["dtlr"], p["dtls"]))
 
     print()
     found = 0
@@ -82,10 +131,10 @@ def main():
         if not a2:
             continue
         found += 1
-        print("%s exchange PSNTP %d/%d/%d: server delay %.1f us, "
+        print("%s PDMv%d exchange PSNTP %d/%d/%d: server delay %.1f us, "
               "round trip %.3f ms, client delay %.1f us" %
-              (a1["proto"], a1["psntp"], b1["psntp"], a2["psntp"], b1["dtlr"],
-               (a2["dtls"] - b1["dtlr"]) / 1000, a2["dtlr"]))
+              (a1["proto"], a1["ver"], a1["psntp"], b1["psntp"], a2["psntp"],
+               b1["dtlr"], (a2["dtls"] - b1["dtlr"]) / 1000, a2["dtlr"]))
     if not found:
         print("no complete a1/b1/a2 exchange in the capture")
     return 0

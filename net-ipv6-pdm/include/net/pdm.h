@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * IPv6 Performance and Diagnostic Metrics (PDM), RFC 8250: what the rest
- * of the IPv6 stack calls. The internals are in net/ipv6/pdm_internal.h.
+ * IPv6 Performance and Diagnostic Metrics (PDM), RFC 8250 and PDMv2: what
+ * the rest of the stack calls. The internals are in net/ipv6/pdm_internal.h.
  */
 
 #ifndef _NET_PDM_H
@@ -46,23 +46,25 @@ static inline void ipv6_pdm_sk_destroy(struct sock *sk)
 		__ipv6_pdm_sk_destroy(sk);
 }
 
-bool __ipv6_pdm_note(struct sk_buff *skb);
+bool __ipv6_pdm_note(struct sk_buff *skb, u8 type);
 void __ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb, u8 proto);
 void __ipv6_pdm_tcp_rcv(const struct sock *sk, struct sk_buff *skb);
 
 /**
  * ipv6_pdm_note - note a PDM option found by ip6_parse_tlv()
  * @skb: the packet
+ * @type: the type of an option ip6_parse_tlv() does not know itself
  *
  * The option is accounted later, by ipv6_pdm_rcv(), once the upper layer
  * has accepted the packet.
  *
- * Return: false where PDM is not in use: the option is then an unknown one.
+ * Return: false where PDM is not in use or @type is not one of its types:
+ * the option is then an unknown one.
  */
-static inline bool ipv6_pdm_note(struct sk_buff *skb)
+static inline bool ipv6_pdm_note(struct sk_buff *skb, u8 type)
 {
 	return static_branch_unlikely(&ipv6_pdm_needed.key) &&
-	       __ipv6_pdm_note(skb);
+	       __ipv6_pdm_note(skb, type);
 }
 
 /* Whether the upper layer is to call ipv6_pdm_rcv() for @skb. */
@@ -111,9 +113,10 @@ unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct flowi6 *fl6);
 u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 		 struct ipv6_txoptions *opt, u8 proto, const struct flowi6 *fl6,
-		 const struct dst_entry *dst);
+		 const struct dst_entry *dst, unsigned int room);
 int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
-		    const struct ipcm6_cookie *ipc6, const struct flowi6 *fl6);
+		    const struct ipcm6_cookie *ipc6, const struct flowi6 *fl6,
+		    const struct dst_entry *dst);
 void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
 		     unsigned int off, const struct flowi6 *fl6,
 		     const struct dst_entry *dst);
@@ -134,16 +137,18 @@ static inline unsigned int ipv6_pdm_xmit_len(const struct sock *sk,
  * @v6_cork: the cork, its options (a copy of the packet's) set up
  * @ipc6: the packet's settings
  * @fl6: the packet's flow
+ * @dst: its route
  *
  * Return: 0, or -ENOBUFS.
  */
 static inline int ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 				const struct ipcm6_cookie *ipc6,
-				const struct flowi6 *fl6)
+				const struct flowi6 *fl6,
+				const struct dst_entry *dst)
 {
 	if (!static_branch_unlikely(&ipv6_pdm_needed.key))
 		return 0;
-	return __ipv6_pdm_cork(sk, v6_cork, ipc6, fl6);
+	return __ipv6_pdm_cork(sk, v6_cork, ipc6, fl6, dst);
 }
 
 /**
@@ -233,7 +238,7 @@ static inline void ipv6_pdm_sk_destroy(struct sock *sk)
 {
 }
 
-static inline bool ipv6_pdm_note(struct sk_buff *skb)
+static inline bool ipv6_pdm_note(struct sk_buff *skb, u8 type)
 {
 	return false;
 }
@@ -264,14 +269,15 @@ static inline unsigned int ipv6_pdm_xmit_len(const struct sock *sk,
 static inline u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 			       struct ipv6_txoptions *opt, u8 proto,
 			       const struct flowi6 *fl6,
-			       const struct dst_entry *dst)
+			       const struct dst_entry *dst, unsigned int room)
 {
 	return proto;
 }
 
 static inline int ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 				const struct ipcm6_cookie *ipc6,
-				const struct flowi6 *fl6)
+				const struct flowi6 *fl6,
+				const struct dst_entry *dst)
 {
 	return 0;
 }

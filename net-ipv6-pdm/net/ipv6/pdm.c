@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IPv6 Performance and Diagnostic Metrics (PDM), RFC 8250.
+ * IPv6 Performance and Diagnostic Metrics (PDM): RFC 8250 and PDMv2.
  *
  * Per-netns configuration (net.ipv6.pdm.*) and counters (in
  * /proc/net/snmp6), and the set-up of PDM as a whole.
  */
 
+#include <linux/ip6_tunnel.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/sysctl.h>
@@ -18,12 +19,45 @@
 
 #define PDM_DEFAULT_MAX_FLOWS		65536
 #define PDM_DEFAULT_FLOW_TIMEOUT	60	/* seconds */
+#define PDM_DEFAULT_VERSION		2
 
 /* Serialises enabled transitions with the static key and the flush. */
 static DEFINE_MUTEX(pdm_sysctl_mutex);
 
 static u32 pdm_max_flows_max = 1 << 20;
 static int pdm_flow_timeout_max = 86400;
+
+/*
+ * PDMv2's option type: one a receiver that does not know it skips (action
+ * bits 00) and that does not change en route (RFC 8200 4.2), and that is
+ * not padding nor the Tunnel Encapsulation Limit, which tunnels read.
+ */
+static bool pdm_v2_type_ok(unsigned int type)
+{
+	return type < 0x20 && type != IPV6_TLV_PAD1 &&
+	       type != IPV6_TLV_PADN && type != IPV6_TLV_TNL_ENCAP_LIMIT;
+}
+
+static int pdm_sysctl_v2_type(const struct ctl_table *table, int write,
+			      void *buffer, size_t *lenp, loff_t *ppos)
+{
+	u8 *valp = table->data;
+	unsigned int val = READ_ONCE(*valp);
+	struct ctl_table tmp = {
+		.data	= &val,
+		.maxlen	= sizeof(val),
+		.mode	= table->mode,
+	};
+	int ret;
+
+	ret = proc_douintvec(&tmp, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	if (!pdm_v2_type_ok(val))
+		return -EINVAL;
+	WRITE_ONCE(*valp, val);
+	return 0;
+}
 
 static int pdm_sysctl_enabled(const struct ctl_table *table, int write,
 			      void *buffer, size_t *lenp, loff_t *ppos)
@@ -94,6 +128,20 @@ static const struct ctl_table pdm_sysctl_template[] = {
 		.extra1		= SYSCTL_ONE,
 		.extra2		= &pdm_flow_timeout_max,
 	},
+	{
+		.procname	= "version",
+		.maxlen		= sizeof(u8),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ONE,	/* RFC 8250 */
+		.extra2		= SYSCTL_TWO,	/* PDMv2 */
+	},
+	{
+		.procname	= "v2_type",
+		.maxlen		= sizeof(u8),
+		.mode		= 0644,
+		.proc_handler	= pdm_sysctl_v2_type,
+	},
 };
 
 static int pdm_sysctl_register(struct net *net, struct pdm_net *pn)
@@ -107,6 +155,8 @@ static int pdm_sysctl_register(struct net *net, struct pdm_net *pn)
 	table[0].data = &net->ipv6.sysctl.pdm_enabled;
 	table[1].data = &pn->max_flows;
 	table[2].data = &pn->flow_timeout;
+	table[3].data = &pn->version;
+	table[4].data = &pn->v2_type;
 	/* Memory is not the namespace's to give: the initial one bounds it. */
 	if (!net_eq(net, &init_net))
 		table[1].extra2 = &init_net.ipv6.pdm->max_flows;
@@ -172,6 +222,9 @@ static int __net_init pdm_net_init(struct net *net)
 		pn->max_flows = min(pn->max_flows,
 				    READ_ONCE(init_net.ipv6.pdm->max_flows));
 	pn->flow_timeout = PDM_DEFAULT_FLOW_TIMEOUT;
+	pn->version = PDM_DEFAULT_VERSION;
+	/* As draft-ietf-ippm-encrypted-pdmv2-13 writes, until IANA assigns. */
+	pn->v2_type = IPV6_TLV_PDM;
 
 	pn->mib = alloc_percpu(struct pdm_mib);
 	if (!pn->mib)

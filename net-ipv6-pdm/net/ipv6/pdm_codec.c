@@ -78,40 +78,77 @@ void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_encode_delta);
 
+static void pdm_parse_v1(const u8 *opt, struct pdm_info *pi)
+{
+	const struct ipv6_pdm_v1_opt *v1 = (const struct ipv6_pdm_v1_opt *)opt;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->version = 1;
+	pi->type = v1->opt_type;
+	pi->scale_dtlr = v1->scale_dtlr;
+	pi->scale_dtls = v1->scale_dtls;
+	pi->psntp = get_unaligned_be16(&v1->psntp);
+	pi->psnlr = get_unaligned_be16(&v1->psnlr);
+	pi->delta_tlr = get_unaligned_be16(&v1->delta_tlr);
+	pi->delta_tls = get_unaligned_be16(&v1->delta_tls);
+}
+
+static enum pdm_verdict pdm_parse_v2(const u8 *opt, struct pdm_info *pi)
+{
+	const struct ipv6_pdm_v2_opt *v2 = (const struct ipv6_pdm_v2_opt *)opt;
+	u16 ver_epoch = get_unaligned_be16(&v2->ver_epoch);
+
+	if (ver_epoch >> 12 != PDM_V2_VERSION)
+		return PDM_BADVER;
+	memset(pi, 0, sizeof(*pi));
+	pi->version = 2;
+	pi->type = v2->opt_type;
+	pi->epoch = ver_epoch & PDM_V2_EPOCH_MASK;
+	pi->psntp = get_unaligned_be32(&v2->psntp);
+	pi->psnlr = get_unaligned_be32(&v2->psnlr);
+	pi->gp = get_unaligned_be32(&v2->gp);
+	pi->scale_dtlr = v2->scale_dtlr;
+	pi->scale_dtls = v2->scale_dtls;
+	/* Reserved is ignored on receipt. */
+	pi->delta_tlr = get_unaligned_be16(&v2->delta_tlr);
+	pi->delta_tls = get_unaligned_be16(&v2->delta_tls);
+	return PDM_OK;
+}
+
 /**
  * pdm_parse - decode a PDM option
  * @opt: the option, starting at its type octet
  * @avail: octets available from @opt on
+ * @v2_type: the option type PDMv2 uses (net.ipv6.pdm.v2_type)
  * @pi: returns the decoded option when the verdict is PDM_OK
  *
- * The version is told by the option length alone: RFC 8250's octet 2 is
- * ScaleDTLR, which any value may fill, so no field inside can tell.
+ * The version is told by the option length: RFC 8250's octet 2 is
+ * ScaleDTLR, which any value may fill, so the Version nibble of PDMv2
+ * cannot tell the two apart; it is checked once the length said PDMv2.
+ * RFC 8250 options are of type IPV6_TLV_PDM only.
  *
  * Return: PDM_OK, or why the option cannot be used.
  */
-enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail,
+enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail, u8 v2_type,
 			   struct pdm_info *pi)
 {
-	const struct ipv6_pdm_v1_opt *v1;
-
 	if (avail < 2)
 		return PDM_TRUNCATED;
-	if (opt[0] != IPV6_TLV_PDM)
+	if (!pdm_is_type(opt[0], v2_type))
 		return PDM_BADTYPE;
 	if (avail < 2U + opt[1])
 		return PDM_TRUNCATED;
 
 	switch (opt[1]) {
 	case PDM_V1_DATA_LEN:
-		v1 = (const struct ipv6_pdm_v1_opt *)opt;
-		pi->version = 1;
-		pi->scale_dtlr = v1->scale_dtlr;
-		pi->scale_dtls = v1->scale_dtls;
-		pi->psntp = get_unaligned_be16(&v1->psntp);
-		pi->psnlr = get_unaligned_be16(&v1->psnlr);
-		pi->delta_tlr = get_unaligned_be16(&v1->delta_tlr);
-		pi->delta_tls = get_unaligned_be16(&v1->delta_tls);
+		if (opt[0] != IPV6_TLV_PDM)
+			return PDM_BADLEN;
+		pdm_parse_v1(opt, pi);
 		return PDM_OK;
+	case PDM_V2_DATA_LEN:
+		if (opt[0] != v2_type)
+			return PDM_BADLEN;
+		return pdm_parse_v2(opt, pi);
 	default:
 		return PDM_BADLEN;
 	}
@@ -121,10 +158,11 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_parse);
 /**
  * pdm_find - find the PDM option of a destination options header
  * @doh: the header, as ip6_parse_tlv() accepted it: its options fit
+ * @v2_type: the option type PDMv2 uses
  *
  * Return: the first PDM option, from its type octet, or NULL.
  */
-const u8 *pdm_find(const struct ipv6_opt_hdr *doh)
+const u8 *pdm_find(const struct ipv6_opt_hdr *doh, u8 v2_type)
 {
 	unsigned int len = ipv6_optlen(doh), off = 2;
 	const u8 *p = (const u8 *)doh;
@@ -136,7 +174,7 @@ const u8 *pdm_find(const struct ipv6_opt_hdr *doh)
 		}
 		if (off + 2 + p[off + 1] > len)
 			break;
-		if (p[off] == IPV6_TLV_PDM)
+		if (pdm_is_type(p[off], v2_type))
 			return p + off;
 		off += 2 + p[off + 1];
 	}
@@ -144,12 +182,7 @@ const u8 *pdm_find(const struct ipv6_opt_hdr *doh)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_find);
 
-/**
- * pdm_opt_write - write a PDM option
- * @buf: where, PDM_V1_OPT_SIZE octets from the option type on
- * @pi: the fields
- */
-void pdm_opt_write(u8 *buf, const struct pdm_info *pi)
+static void pdm_write_v1(u8 *buf, const struct pdm_info *pi)
 {
 	struct ipv6_pdm_v1_opt *v1 = (struct ipv6_pdm_v1_opt *)buf;
 
@@ -161,6 +194,37 @@ void pdm_opt_write(u8 *buf, const struct pdm_info *pi)
 	put_unaligned_be16(pi->psnlr, &v1->psnlr);
 	put_unaligned_be16(pi->delta_tlr, &v1->delta_tlr);
 	put_unaligned_be16(pi->delta_tls, &v1->delta_tls);
+}
+
+static void pdm_write_v2(u8 *buf, const struct pdm_info *pi)
+{
+	struct ipv6_pdm_v2_opt *v2 = (struct ipv6_pdm_v2_opt *)buf;
+
+	v2->opt_type = pi->type;
+	v2->opt_len = PDM_V2_DATA_LEN;
+	put_unaligned_be16(PDM_V2_VERSION << 12 |
+			   (pi->epoch & PDM_V2_EPOCH_MASK), &v2->ver_epoch);
+	put_unaligned_be32(pi->psntp, &v2->psntp);
+	put_unaligned_be32(pi->psnlr, &v2->psnlr);
+	put_unaligned_be32(pi->gp, &v2->gp);
+	v2->scale_dtlr = pi->scale_dtlr;
+	v2->scale_dtls = pi->scale_dtls;
+	put_unaligned_be16(0, &v2->reserved);
+	put_unaligned_be16(pi->delta_tlr, &v2->delta_tlr);
+	put_unaligned_be16(pi->delta_tls, &v2->delta_tls);
+}
+
+/**
+ * pdm_opt_write - write a PDM option
+ * @buf: where, pdm_opt_size(@pi->version) octets from the option type on
+ * @pi: the fields; @pi->type is the type of a PDMv2 option
+ */
+void pdm_opt_write(u8 *buf, const struct pdm_info *pi)
+{
+	if (pi->version == 2)
+		pdm_write_v2(buf, pi);
+	else
+		pdm_write_v1(buf, pi);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_opt_write);
 
@@ -178,7 +242,7 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_opt_write);
  * it carries a PDM option of its own, its options do not parse, or there
  * are so many that receivers would drop the packet with one more.
  */
-static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
+static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1, u8 v2_type)
 {
 	unsigned int len = ipv6_optlen(dst1), off = 2, end = 2, n = 0;
 	const u8 *p = (const u8 *)dst1;
@@ -191,7 +255,7 @@ static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
 			continue;
 		}
 		if (off + 2 > len || off + 2 + p[off + 1] > len ||
-		    type == IPV6_TLV_PDM)
+		    pdm_is_type(type, v2_type))
 			return 0;
 		off += 2 + p[off + 1];
 		if (type != IPV6_TLV_PADN) {
@@ -203,23 +267,36 @@ static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1)
 	return end;
 }
 
+/*
+ * Where the option starts after @end: RFC 8250 on a 2-octet boundary, so
+ * that its 16-bit fields are aligned; PDMv2 on a 4-octet one, for its
+ * 32-bit fields.
+ */
+static unsigned int pdm_opt_start(unsigned int end, u8 version)
+{
+	return version == 2 ? ALIGN(end, 4) : ALIGN(end, 2);
+}
+
 /**
  * pdm_doh_len - length of the final Destination Options header with PDM
  * @dst1: the socket's own final destination options header, or NULL
+ * @version: the version of the option
+ * @v2_type: the option type PDMv2 uses
  *
- * PDM goes after the last option of @dst1, on a 2-octet boundary so that
- * its 16-bit fields are aligned, and the header is padded to a multiple
- * of 8 octets. The trailing padding of @dst1, however long, is dropped.
+ * PDM goes after the last option of @dst1, aligned for its fields, and
+ * the header is padded to a multiple of 8 octets. The trailing padding of
+ * @dst1, however long, is dropped.
  *
  * Return: the header length in octets, or 0 if PDM is not to be added.
  */
-unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1)
+unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1, u8 version,
+			 u8 v2_type)
 {
-	unsigned int end = dst1 ? pdm_opts_end(dst1) : 2, len;
+	unsigned int end = dst1 ? pdm_opts_end(dst1, v2_type) : 2, len;
 
 	if (!end)
 		return 0;
-	len = ALIGN(end + (end & 1) + PDM_V1_OPT_SIZE, 8);
+	len = ALIGN(pdm_opt_start(end, version) + pdm_opt_size(version), 8);
 	return len <= PDM_MAX_DOH_LEN ? len : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_doh_len);
@@ -243,7 +320,8 @@ static void pdm_pad(u8 *buf, unsigned int n)
  * @len: the header length, as returned by pdm_doh_len(@dst1)
  * @dst1: the socket's own final destination options header, or NULL
  * @nexthdr: next header value of the header
- * @pi: the PDM fields
+ * @pi: the PDM fields, of the version @len was computed for
+ * @v2_type: the option type PDMv2 uses
  *
  * The options of @dst1 are kept as they are, without their trailing
  * padding, so that no run of padding exceeds 7 octets (RFC 4942 2.1.9.5,
@@ -253,21 +331,18 @@ static void pdm_pad(u8 *buf, unsigned int n)
  */
 unsigned int pdm_doh_build(u8 *buf, unsigned int len,
 			   const struct ipv6_opt_hdr *dst1, u8 nexthdr,
-			   const struct pdm_info *pi)
+			   const struct pdm_info *pi, u8 v2_type)
 {
-	unsigned int pdm_off;
-
-	unsigned int off = dst1 ? pdm_opts_end(dst1) : 2;
+	unsigned int off = dst1 ? pdm_opts_end(dst1, v2_type) : 2, pdm_off;
 
 	if (dst1)
 		memcpy(buf, dst1, off);
 	buf[0] = nexthdr;
 	buf[1] = len / 8 - 1;
-	if (off & 1)
-		buf[off++] = IPV6_TLV_PAD1;
-	pdm_off = off;
-	pdm_opt_write(buf + off, pi);
-	off += PDM_V1_OPT_SIZE;
+	pdm_off = pdm_opt_start(off, pi->version);
+	pdm_pad(buf + off, pdm_off - off);
+	pdm_opt_write(buf + pdm_off, pi);
+	off = pdm_off + pdm_opt_size(pi->version);
 	pdm_pad(buf + off, len - off);
 	return pdm_off;
 }

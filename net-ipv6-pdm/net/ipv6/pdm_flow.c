@@ -230,6 +230,7 @@ void pdm_flows_flush(struct pdm_net *pn)
 {
 	pdm_flows_expire(pn, true);
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_flows_flush);
 
 /**
  * pdm_flow_alloc - a new flow, in no table yet
@@ -290,6 +291,8 @@ void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from)
 {
 	spin_lock_bh(&from->lock);
 	to->flags = from->flags;
+	to->peer_version = from->peer_version;
+	to->epoch = from->epoch;
 	to->scale_dtls = from->scale_dtls;
 	to->delta_tls = from->delta_tls;
 	to->psntp_next = from->psntp_next;
@@ -382,14 +385,22 @@ static u64 pdm_elapsed(u64 now, u64 then)
  * PSNTP received, DeltaTLR is this send minus the last receive, and
  * DeltaTLS is the last receive minus the send that preceded it, as
  * frozen by pdm_flow_rx(). All are 0 until there is something to report.
+ * The state is the same for both versions: PSNs count in 32 bits, of
+ * which RFC 8250 sends 16; the Epoch steps when the 32 bits wrap, so that
+ * no two PDMv2 packets of a flow carry the same Epoch and PSNTP. The
+ * fields are those of version 1: the caller sets what version 2 adds.
  */
 void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
 {
 	memset(pi, 0, sizeof(*pi));
 	pi->version = 1;
+	pi->type = IPV6_TLV_PDM;
 
 	spin_lock_bh(&f->lock);
+	pi->epoch = f->epoch;
 	pi->psntp = f->psntp_next++;
+	if (!f->psntp_next)
+		f->epoch = (f->epoch + 1) & PDM_V2_EPOCH_MASK;
 	if (f->flags & PDM_F_RX) {
 		pi->psnlr = f->psnlr;
 		pdm_encode_delta(pdm_elapsed(now, f->t_rx), &pi->delta_tlr,
@@ -418,6 +429,7 @@ void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
 {
 	spin_lock_bh(&f->lock);
 	f->psnlr = pi->psntp;
+	f->peer_version = pi->version;
 	if (f->flags & PDM_F_TX) {
 		pdm_encode_delta(pdm_elapsed(now, f->t_tx), &f->delta_tls,
 				 &f->scale_dtls);
@@ -431,3 +443,23 @@ void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
 	pdm_flow_touch(f);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_rx);
+
+/**
+ * pdm_gp_next - the Global Pointer of a PDMv2 packet about to be sent
+ * @pn: per-netns PDM data
+ * @saddr: the packet's source address
+ *
+ * One count per netns for link-local sources and one for the others, as
+ * the draft has one per source address type; each starts at 1 and counts
+ * the PDMv2 packets the netns sends from that type of address, wrapping
+ * at 2^32.
+ *
+ * Return: the Global Pointer.
+ */
+u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr)
+{
+	bool ll = ipv6_addr_type(saddr) & IPV6_ADDR_LINKLOCAL;
+
+	return atomic_inc_return(&pn->gp[ll]);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_gp_next);

@@ -60,15 +60,18 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_rcv);
 /**
  * __ipv6_pdm_note - see ipv6_pdm_note()
  * @skb: the packet
+ * @type: the option's type
  *
- * Return: false where neither the netns nor a socket of it uses PDM.
+ * Return: false where neither the netns nor a socket of it uses PDM, or
+ * @type is neither RFC 8250's nor the netns' PDMv2 type.
  */
-bool __ipv6_pdm_note(struct sk_buff *skb)
+bool __ipv6_pdm_note(struct sk_buff *skb, u8 type)
 {
 	struct net *net = dev_net(skb->dev);
 
-	if (!READ_ONCE(net->ipv6.sysctl.pdm_enabled) &&
-	    !READ_ONCE(net->ipv6.pdm->optin))
+	if (!pdm_is_type(type, READ_ONCE(net->ipv6.pdm->v2_type)) ||
+	    (!READ_ONCE(net->ipv6.sysctl.pdm_enabled) &&
+	     !READ_ONCE(net->ipv6.pdm->optin)))
 		return false;
 	IP6CB(skb)->flags |= IP6SKB_PDM;
 	return true;
@@ -87,6 +90,7 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 {
 	struct net *net = sk ? sock_net(sk) : dev_net(skb->dev);
 	struct pdm_net *pn = net->ipv6.pdm;
+	u8 v2_type = READ_ONCE(pn->v2_type);
 	u64 now = ktime_get_ns();
 	struct pdm_flow_key key;
 	struct pdm_flow *f;
@@ -96,10 +100,10 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 	if (!(sk ? pdm_sk_on(sk) : READ_ONCE(net->ipv6.sysctl.pdm_enabled)) ||
 	    !opt->dst1)
 		return;
-	p = pdm_find((void *)(skb_network_header(skb) + opt->dst1));
+	p = pdm_find((void *)(skb_network_header(skb) + opt->dst1), v2_type);
 	if (!p || !pdm_flow_key_rcv(&key, skb, opt, proto))
 		return;
-	if (pdm_parse(p, 2 + p[1], &pi) != PDM_OK) {
+	if (pdm_parse(p, 2 + p[1], v2_type, &pi) != PDM_OK) {
 		PDM_INC_STATS(pn, PDM_MIB_INMALFORMED);
 		return;
 	}

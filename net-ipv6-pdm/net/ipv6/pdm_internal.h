@@ -9,31 +9,50 @@
 
 #include <linux/in6.h>
 #include <linux/list.h>
+#include <linux/pdm.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/ipv6.h>
 #include <net/snmp.h>
 
-/* Size of an RFC 8250 option, type and length octets included. */
+/* Sizes of the options, type and length octets included. */
 #define PDM_V1_OPT_SIZE		12
+#define PDM_V2_OPT_SIZE		24
+
+/* The version of the option a slot of this size holds. */
+static inline u8 pdm_opt_version(u8 opt_len)
+{
+	return opt_len == PDM_V2_DATA_LEN ? 2 : 1;
+}
+
+static inline unsigned int pdm_opt_size(u8 version)
+{
+	return version == 2 ? PDM_V2_OPT_SIZE : PDM_V1_OPT_SIZE;
+}
 
 /**
  * struct pdm_info - decoded PDM option, whatever its version
- * @version: 1 for RFC 8250
+ * @version: 1 for RFC 8250, 2 for PDMv2
+ * @type: option type
+ * @epoch: Epoch (version 2)
  * @scale_dtlr: ScaleDTLR
  * @scale_dtls: ScaleDTLS
  * @psntp: PSN This Packet (16 significant bits in version 1)
  * @psnlr: PSN Last Received (16 significant bits in version 1)
+ * @gp: Global Pointer (version 2)
  * @delta_tlr: DeltaTLR mantissa
  * @delta_tls: DeltaTLS mantissa
  */
 struct pdm_info {
 	u8	version;
+	u8	type;
+	u16	epoch;
 	u8	scale_dtlr;
 	u8	scale_dtls;
 	u32	psntp;
 	u32	psnlr;
+	u32	gp;
 	u16	delta_tlr;
 	u16	delta_tls;
 };
@@ -44,23 +63,32 @@ struct pdm_info {
  * @PDM_TRUNCATED: the option runs past the data available
  * @PDM_BADLEN: option length of no known PDM version
  * @PDM_BADTYPE: not a PDM option
+ * @PDM_BADVER: a PDMv2-sized option whose Version is not 2
  */
 enum pdm_verdict {
 	PDM_OK,
 	PDM_TRUNCATED,
 	PDM_BADLEN,
 	PDM_BADTYPE,
+	PDM_BADVER,
 };
 
-enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail,
+/* Whether @type is a PDM option type, where PDMv2 uses @v2_type. */
+static inline bool pdm_is_type(u8 type, u8 v2_type)
+{
+	return type == IPV6_TLV_PDM || type == v2_type;
+}
+
+enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail, u8 v2_type,
 			   struct pdm_info *pi);
-const u8 *pdm_find(const struct ipv6_opt_hdr *doh);
+const u8 *pdm_find(const struct ipv6_opt_hdr *doh, u8 v2_type);
 void pdm_encode_asec(u64 asec, u16 *delta, u8 *scale);
 void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale);
-unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1);
+unsigned int pdm_doh_len(const struct ipv6_opt_hdr *dst1, u8 version,
+			 u8 v2_type);
 unsigned int pdm_doh_build(u8 *buf, unsigned int len,
 			   const struct ipv6_opt_hdr *dst1, u8 nexthdr,
-			   const struct pdm_info *pi);
+			   const struct pdm_info *pi, u8 v2_type);
 void pdm_opt_write(u8 *buf, const struct pdm_info *pi);
 
 /**
@@ -92,8 +120,10 @@ struct pdm_flow_key {
  * @lru: place in the table's eviction order, under pdm_net.lock
  * @lock: protects the fields below
  * @flags: PDM_F_* bits
+ * @peer_version: version of the last option received, 0 before any
  * @scale_dtls: scale of @delta_tls
  * @delta_tls: DeltaTLS to send: last receive minus the send before it
+ * @epoch: Epoch of the next packet sent, stepped when @psntp_next wraps
  * @psntp_next: PSN This Packet of the next packet sent
  * @psnlr: PSN This Packet of the last packet received
  * @t_tx: monotonic time of the last send, ns
@@ -109,8 +139,10 @@ struct pdm_flow {
 	struct list_head	lru;
 	spinlock_t		lock;	/* protects the fields below */
 	u8			flags;
+	u8			peer_version;
 	u8			scale_dtls;
 	u16			delta_tls;
+	u16			epoch;
 	u32			psntp_next;
 	u32			psnlr;
 	u64			t_tx;
@@ -153,6 +185,9 @@ struct pdm_mib {
  * @mib: counters
  * @max_flows: net.ipv6.pdm.max_flows
  * @flow_timeout: net.ipv6.pdm.flow_timeout, seconds
+ * @version: net.ipv6.pdm.version
+ * @v2_type: net.ipv6.pdm.v2_type
+ * @gp: next Global Pointers, for link-local and other source addresses
  * @sysctl_hdr: the net.ipv6.pdm sysctl table
  * @optin: a socket opted in with IPV6_PDM: the static key is held for it
  */
@@ -165,6 +200,9 @@ struct pdm_net {
 	struct pdm_mib __percpu	*mib;
 	u32			max_flows;
 	int			flow_timeout;
+	u8			version;
+	u8			v2_type;
+	atomic_t		gp[2];
 	struct ctl_table_header	*sysctl_hdr;
 	bool			optin;
 };
@@ -194,6 +232,7 @@ void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from);
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key);
 void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi);
+u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr);
 void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi);
 
 static inline bool pdm_proto_has_ports(u8 proto)
@@ -218,8 +257,11 @@ static inline int pdm_flow_ifindex(const struct in6_addr *remote, int ifindex)
 }
 
 bool pdm_sk_on(const struct sock *sk);
+u8 pdm_sk_version(const struct sock *sk);
+u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key);
 struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 			     const struct pdm_flow_key *key);
+void pdm_flow_key_sk(struct pdm_flow_key *key, const struct sock *sk);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 bool pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb,

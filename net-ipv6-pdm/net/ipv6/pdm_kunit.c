@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for IPv6 PDM (RFC 8250): time encoding, option parsing,
- * header layout, the flow state machine, flow keys, the flow table's
- * bound and eviction order, and the counter names.
+ * KUnit tests for IPv6 PDM (RFC 8250 and PDMv2): time encoding, option
+ * parsing, header layout, the flow state machine, flow keys, the flow
+ * table's bound and eviction order, the counter names, the Global Pointer
+ * and the choice of version.
  */
 
 #include <kunit/test.h>
@@ -12,9 +13,14 @@
 #include <linux/pdm.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
+#include <net/net_namespace.h>
+#include <net/pdm.h>
 #include "pdm_internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* PDMv2's option type where the tests do not choose: the default. */
+#define V2T	IPV6_TLV_PDM
 
 KUNIT_DEFINE_ACTION_WRAPPER(pdm_test_kfree_skb, kfree_skb, struct sk_buff *);
 
@@ -99,27 +105,79 @@ static void pdm_test_encode_truncates(struct kunit *test)
 	}
 }
 
-static void pdm_test_parse_lengths(struct kunit *test)
+/* The verdict pdm_parse() owes an option of @type and @len. */
+static enum pdm_verdict pdm_test_want(u8 type, u8 v2_type, unsigned int len)
 {
-	struct pdm_info pi;
+	if (!pdm_is_type(type, v2_type))
+		return PDM_BADTYPE;
+	if (len == PDM_V1_DATA_LEN && type == IPV6_TLV_PDM)
+		return PDM_OK;
+	if (len == PDM_V2_DATA_LEN && type == v2_type)
+		return PDM_OK;
+	return PDM_BADLEN;
+}
+
+static void pdm_test_lengths(struct kunit *test, u8 type, u8 v2_type)
+{
 	unsigned int len, avail;
+	enum pdm_verdict want;
+	struct pdm_info pi;
 	u8 *buf;
 
 	for (len = 0; len <= 255; len++) {
 		/* Exactly the option's size: a read past it is a bug. */
 		buf = kunit_kzalloc(test, 2 + len, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, buf);
-		buf[0] = IPV6_TLV_PDM;
+		buf[0] = type;
 		buf[1] = len;
-		KUNIT_EXPECT_EQ_MSG(test, pdm_parse(buf, 2 + len, &pi),
-				    len == PDM_V1_DATA_LEN ? PDM_OK : PDM_BADLEN,
-				    "option length %u", len);
+		if (len)
+			buf[2] = PDM_V2_VERSION << 4;
+		want = pdm_test_want(type, v2_type, len);
+		KUNIT_EXPECT_EQ_MSG(test, pdm_parse(buf, 2 + len, v2_type, &pi),
+				    want, "type %#x (v2 %#x), length %u", type,
+				    v2_type, len);
+		if (want == PDM_OK)
+			KUNIT_EXPECT_EQ(test, pi.version,
+					len == PDM_V1_DATA_LEN ? 1 : 2);
 		for (avail = 0; avail < 2 + len; avail++)
-			KUNIT_EXPECT_EQ_MSG(test, pdm_parse(buf, avail, &pi),
-					    PDM_TRUNCATED,
-					    "length %u, %u octets", len, avail);
+			KUNIT_EXPECT_EQ_MSG(test,
+					    pdm_parse(buf, avail, v2_type, &pi),
+					    avail >= 2 && want == PDM_BADTYPE ?
+					    PDM_BADTYPE : PDM_TRUNCATED,
+					    "type %#x, length %u, %u octets",
+					    type, len, avail);
 		kunit_kfree(test, buf);
 	}
+}
+
+/*
+ * Every option length, for RFC 8250's type and an experimental one, with
+ * PDMv2 under either: only 10 (RFC 8250's type) and 22 (PDMv2's type)
+ * decode, and a cut option never does.
+ */
+static void pdm_test_parse_lengths(struct kunit *test)
+{
+	pdm_test_lengths(test, IPV6_TLV_PDM, IPV6_TLV_PDM);
+	pdm_test_lengths(test, IPV6_TLV_PDM, 0x1e);
+	pdm_test_lengths(test, 0x1e, IPV6_TLV_PDM);
+	pdm_test_lengths(test, 0x1e, 0x1e);
+}
+
+/* Of PDMv2's size, only Version 2 decodes: the length tells v1 apart. */
+static void pdm_test_parse_version(struct kunit *test)
+{
+	u8 opt[2 + PDM_V2_DATA_LEN] = { 0x1e, PDM_V2_DATA_LEN };
+	struct pdm_info pi;
+	unsigned int v;
+
+	for (v = 0; v < 16; v++) {
+		opt[2] = v << 4 | 0x0a;
+		opt[3] = 0xbc;
+		KUNIT_EXPECT_EQ_MSG(test, pdm_parse(opt, sizeof(opt), 0x1e, &pi),
+				    v == PDM_V2_VERSION ? PDM_OK : PDM_BADVER,
+				    "version %u", v);
+	}
+	KUNIT_EXPECT_EQ(test, pi.epoch, 0xabc);
 }
 
 static void pdm_test_parse_fields(struct kunit *test)
@@ -129,7 +187,7 @@ static void pdm_test_parse_fields(struct kunit *test)
 	u8 other[sizeof(opt)];
 	struct pdm_info pi;
 
-	KUNIT_ASSERT_EQ(test, pdm_parse(opt, sizeof(opt), &pi), PDM_OK);
+	KUNIT_ASSERT_EQ(test, pdm_parse(opt, sizeof(opt), V2T, &pi), PDM_OK);
 	KUNIT_EXPECT_EQ(test, pi.version, 1);
 	KUNIT_EXPECT_EQ(test, pi.scale_dtlr, 29);
 	KUNIT_EXPECT_EQ(test, pi.scale_dtls, 39);
@@ -140,7 +198,7 @@ static void pdm_test_parse_fields(struct kunit *test)
 
 	memcpy(other, opt, sizeof(opt));
 	other[0] = 0x1e;
-	KUNIT_EXPECT_EQ(test, pdm_parse(other, sizeof(other), &pi),
+	KUNIT_EXPECT_EQ(test, pdm_parse(other, sizeof(other), V2T, &pi),
 			PDM_BADTYPE);
 }
 
@@ -212,22 +270,22 @@ static void pdm_test_exchange(struct kunit *test)
 	fa->psntp_next = 0x1234;
 	fb->psntp_next = 0xa000;
 
-	KUNIT_ASSERT_EQ(test, pdm_doh_len(NULL), 16);
+	KUNIT_ASSERT_EQ(test, pdm_doh_len(NULL, 1, V2T), 16);
 
 	pdm_flow_tx(fa, ta, &pi);
-	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_MEMEQ(test, buf, a1, sizeof(a1));
-	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
 	pdm_flow_rx(fb, tb, &rx);
 
 	pdm_flow_tx(fb, tb + 150000, &pi);
-	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_MEMEQ(test, buf, b1, sizeof(b1));
-	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx_b1), PDM_OK);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx_b1), PDM_OK);
 	pdm_flow_rx(fa, ta + 20150000, &rx_b1);
 
 	pdm_flow_tx(fa, ta + 20150000 + 30000, &pi);
-	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_MEMEQ(test, buf, a2, sizeof(a2));
 	KUNIT_EXPECT_EQ(test, pdm_expect_valid_doh(test, buf, sizeof(buf)), 2);
 
@@ -235,7 +293,7 @@ static void pdm_test_exchange(struct kunit *test)
 	 * What an observer derives: RTT = DeltaTLS(a2) - DeltaTLR(b1), in
 	 * attoseconds, 20 ms less the truncation of both deltas.
 	 */
-	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
 	rtt = ((u64)rx.delta_tls << rx.scale_dtls) -
 	      ((u64)rx_b1.delta_tlr << rx_b1.scale_dtlr);
 	KUNIT_EXPECT_EQ(test, rtt, 19999652652777472ULL);
@@ -254,14 +312,242 @@ static void pdm_test_psn_wrap(struct kunit *test)
 	f->psntp_next = 0xfffe;
 
 	pdm_flow_tx(f, 1, &pi);
-	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi);
-	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi, V2T);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
 	KUNIT_EXPECT_EQ(test, rx.psntp, 0xfffe);
 	pdm_flow_tx(f, 2, &pi);
 	pdm_flow_tx(f, 3, &pi);
-	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi);
-	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, &rx), PDM_OK);
+	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi, V2T);
+	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
 	KUNIT_EXPECT_EQ(test, rx.psntp, 0);
+}
+
+/*
+ * The exchange of pdm_test_exchange() in PDMv2, a2 being the worked
+ * header of the spec digest (section 1.5): 4-octet aligned, 32 octets,
+ * 32-bit PSNs, Global Pointers 5, 6 and 7, under either option type.
+ */
+static void pdm_test_exchange_v2(struct kunit *test)
+{
+	static const u8 a1[] = { 0x11, 0x03, 0x01, 0x00, 0x0f, 0x16, 0x20, 0x00,
+				 0x12, 0x34, 0x56, 0x77, 0x00, 0x00, 0x00, 0x00,
+				 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00,
+				 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00 };
+	static const u8 b1[] = { 0x11, 0x03, 0x01, 0x00, 0x0f, 0x16, 0x20, 0x00,
+				 0xa0, 0x00, 0x00, 0x01, 0x12, 0x34, 0x56, 0x77,
+				 0x00, 0x00, 0x00, 0x06, 0x20, 0x00, 0x00, 0x00,
+				 0x88, 0x6c, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00 };
+	static const u8 a2[] = { 0x11, 0x03, 0x01, 0x00, 0x0f, 0x16, 0x20, 0x00,
+				 0x12, 0x34, 0x56, 0x78, 0xa0, 0x00, 0x00, 0x01,
+				 0x00, 0x00, 0x00, 0x07, 0x1d, 0x27, 0x00, 0x00,
+				 0xda, 0x47, 0x8f, 0x2c, 0x01, 0x02, 0x00, 0x00 };
+	static const u8 *const want[] = { a1, b1, a2 };
+	const u64 ta = 1000000000ULL, tb = 7000000000ULL;
+	static const u8 types[] = { IPV6_TLV_PDM, 0x1e };
+	struct pdm_flow *fa, *fb, *f;
+	struct pdm_info pi, rx;
+	unsigned int t, i;
+	u8 buf[32], exp[32];
+	u64 now;
+
+	fa = kunit_kzalloc(test, sizeof(*fa), GFP_KERNEL);
+	fb = kunit_kzalloc(test, sizeof(*fb), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fa);
+	KUNIT_ASSERT_NOT_NULL(test, fb);
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		memset(fa, 0, sizeof(*fa));
+		memset(fb, 0, sizeof(*fb));
+		spin_lock_init(&fa->lock);
+		spin_lock_init(&fb->lock);
+		fa->psntp_next = 0x12345677;
+		fb->psntp_next = 0xa0000001;
+		KUNIT_ASSERT_EQ(test, pdm_doh_len(NULL, 2, types[t]), 32);
+		for (i = 0; i < 3; i++) {
+			/* a1 at ta; b1 150 us after it; a2 20.18 ms after a1 */
+			f = i == 1 ? fb : fa;
+			now = i == 0 ? ta : i == 1 ? tb + 150000 :
+			      ta + 20150000 + 30000;
+			if (i == 2)
+				pdm_flow_rx(fa, ta + 20150000, &rx);
+			pdm_flow_tx(f, now, &pi);
+			pi.version = 2;
+			pi.type = types[t];
+			pi.gp = 5 + i;
+			KUNIT_EXPECT_EQ(test,
+					pdm_doh_build(buf, sizeof(buf), NULL,
+						      IPPROTO_UDP, &pi, types[t]),
+					4);
+			memcpy(exp, want[i], sizeof(exp));
+			exp[4] = types[t];
+			KUNIT_EXPECT_MEMEQ_MSG(test, buf, exp, sizeof(exp),
+					       "packet %u, type %#x", i,
+					       types[t]);
+			KUNIT_ASSERT_EQ(test, pdm_parse(buf + 4, 28, types[t],
+							&rx), PDM_OK);
+			KUNIT_EXPECT_EQ(test, rx.version, 2);
+			KUNIT_EXPECT_EQ(test, rx.gp, 5 + i);
+			if (i == 0)
+				pdm_flow_rx(fb, tb, &rx);
+		}
+		KUNIT_EXPECT_EQ(test, fb->peer_version, 2);
+	}
+}
+
+/* PDMv2's Epoch steps when PSNTP wraps, and wraps at 12 bits. */
+static void pdm_test_epoch(struct kunit *test)
+{
+	struct pdm_flow *f;
+	struct pdm_info pi;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	spin_lock_init(&f->lock);
+	f->psntp_next = 0xfffffffe;
+	f->epoch = 5;
+
+	pdm_flow_tx(f, 1, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 0xfffffffe);
+	KUNIT_EXPECT_EQ(test, pi.epoch, 5);
+	pdm_flow_tx(f, 2, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, pi.epoch, 5);
+	pdm_flow_tx(f, 3, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 0);
+	KUNIT_EXPECT_EQ(test, pi.epoch, 6);
+
+	f->psntp_next = 0xffffffff;
+	f->epoch = PDM_V2_EPOCH_MASK;
+	pdm_flow_tx(f, 4, &pi);
+	KUNIT_EXPECT_EQ(test, pi.epoch, PDM_V2_EPOCH_MASK);
+	pdm_flow_tx(f, 5, &pi);
+	KUNIT_EXPECT_EQ(test, pi.epoch, 0);
+}
+
+/* One Global Pointer per netns for link-local sources, one for others. */
+static void pdm_test_gp(struct kunit *test)
+{
+	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80, [15] = 1 } };
+	static const struct in6_addr gua = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8,
+							  [15] = 1 } };
+	static const struct in6_addr ula = { .s6_addr = { 0xfd, [15] = 1 } };
+	struct pdm_net *pn;
+
+	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pn);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 1);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 2);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ll), 1);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ula), 3);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ll), 2);
+	/* 32 bits, wrapping. */
+	atomic_set(&pn->gp[0], -1);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 0);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 1);
+}
+
+static void pdm_test_release_sock(void *arg)
+{
+	sock_release(arg);
+}
+
+static void pdm_test_restore_version(void *arg)
+{
+	struct pdm_net *pn = init_net.ipv6.pdm;
+
+	WRITE_ONCE(pn->version, (unsigned long)arg);
+	pdm_flows_flush(pn);
+}
+
+/*
+ * The version a socket sends: its IPV6_PDM if it names one, else the one
+ * its peer sent on the flow (reply in kind), else the netns'.
+ */
+static void pdm_test_version_choice(struct kunit *test)
+{
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	struct pdm_net *pn = init_net.ipv6.pdm;
+	struct pdm_info rx = { .version = 1 };
+	struct pdm_flow_key key;
+	struct pdm_flow *f;
+	struct socket *sock;
+	unsigned long old;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_INET6, SOCK_DGRAM,
+					       IPPROTO_UDP, &sock), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_release_sock,
+							sock), 0);
+	old = READ_ONCE(pn->version);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_restore_version,
+							(void *)old), 0);
+	pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(1000), htons(2000));
+
+	WRITE_ONCE(pn->version, 2);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 2);
+	WRITE_ONCE(pn->version, 1);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 1);
+
+	/* An RFC 8250 peer gets RFC 8250 back; a PDMv2 one PDMv2. */
+	WRITE_ONCE(pn->version, 2);
+	rcu_read_lock();
+	f = pdm_flow_get(pn, &key);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	pdm_flow_rx(f, 1, &rx);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 1);
+	rx.version = 2;
+	pdm_flow_rx(f, 2, &rx);
+	WRITE_ONCE(pn->version, 1);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 2);
+	rx.version = 1;
+	pdm_flow_rx(f, 3, &rx);
+	rcu_read_unlock();
+
+	/* A version the socket names wins. */
+	KUNIT_EXPECT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V2), 0);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 2);
+	KUNIT_EXPECT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V1), 0);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 1);
+	KUNIT_EXPECT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V2 + 1),
+			-EINVAL);
+}
+
+/*
+ * What writing and parsing one option costs, per version: printed, not
+ * checked, as timings depend on the machine. The round trip is checked.
+ */
+static void pdm_test_codec_cost(struct kunit *test)
+{
+	const unsigned int n = 1 << 20;
+	struct pdm_info pi = {
+		.type = 0x1e, .epoch = 3, .psnlr = 0xa0000001, .gp = 7,
+		.scale_dtlr = 29, .delta_tlr = 0xda47,
+		.scale_dtls = 39, .delta_tls = 0x8f2c,
+	};
+	unsigned int i, ok;
+	struct pdm_info rx;
+	u8 buf[PDM_V2_OPT_SIZE];
+	u64 t0, dt;
+	u8 v;
+
+	for (v = 1; v <= 2; v++) {
+		pi.version = v;
+		ok = 0;
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			pi.psntp = i;
+			pdm_opt_write(buf, &pi);
+			ok += pdm_parse(buf, sizeof(buf), 0x1e, &rx) == PDM_OK;
+		}
+		dt = ktime_get_ns() - t0;
+		kunit_info(test, "PDMv%u write and parse: %llu ps per option\n",
+			   v, div_u64(dt * 1000, n));
+		KUNIT_EXPECT_EQ(test, ok, n);
+		KUNIT_EXPECT_EQ(test, rx.version, v);
+		KUNIT_EXPECT_EQ(test, rx.psntp, v == 2 ? n - 1 : (n - 1) & 0xffff);
+		KUNIT_EXPECT_EQ(test, rx.delta_tls, 0x8f2c);
+	}
 }
 
 struct pdm_merge_case {
@@ -294,7 +580,7 @@ static void pdm_test_merge(struct kunit *test)
 	const struct pdm_merge_case *c = test->param_value;
 	const struct ipv6_opt_hdr *dst1 = (const void *)c->dst1;
 	struct pdm_info pi = { .version = 1, .psntp = 0x4242 }, rx;
-	unsigned int len = pdm_doh_len(dst1), off;
+	unsigned int len = pdm_doh_len(dst1, 1, V2T), off;
 	u8 buf[32];
 
 	KUNIT_ASSERT_EQ(test, len, c->len);
@@ -302,13 +588,13 @@ static void pdm_test_merge(struct kunit *test)
 		return;
 	KUNIT_ASSERT_LE(test, len, sizeof(buf));
 	memset(buf, 0xff, sizeof(buf));
-	pdm_doh_build(buf, len, dst1, IPPROTO_UDP, &pi);
+	pdm_doh_build(buf, len, dst1, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_EQ(test, buf[0], IPPROTO_UDP);
 	off = pdm_expect_valid_doh(test, buf, len);
 	KUNIT_EXPECT_EQ(test, off, c->pdm_off);
 	KUNIT_EXPECT_EQ(test, off % 2, 0);
 	KUNIT_ASSERT_EQ(test, pdm_parse(buf + c->pdm_off, len - c->pdm_off,
-					&rx), PDM_OK);
+					V2T, &rx), PDM_OK);
 	KUNIT_EXPECT_EQ(test, rx.psntp, 0x4242);
 	/* The socket's own options are kept as they were. */
 	if (c->dst1[2] != IPV6_TLV_PADN)
@@ -436,11 +722,11 @@ static void pdm_test_find(struct kunit *test)
 	static const u8 none[16] = { 17, 1, 0x1e, 2, 1, 2, 0x01, 8 };
 	static const u8 cut[8] = { 17, 0, 0x1e, 2, 1, 2, 0x0f, 10 };
 
-	KUNIT_EXPECT_PTR_EQ(test, pdm_find((const void *)pdm_last),
+	KUNIT_EXPECT_PTR_EQ(test, pdm_find((const void *)pdm_last, V2T),
 			    &pdm_last[8]);
-	KUNIT_EXPECT_NULL(test, pdm_find((const void *)none));
+	KUNIT_EXPECT_NULL(test, pdm_find((const void *)none, V2T));
 	/* An option running past the header is not returned. */
-	KUNIT_EXPECT_NULL(test, pdm_find((const void *)cut));
+	KUNIT_EXPECT_NULL(test, pdm_find((const void *)cut, V2T));
 }
 
 static void pdm_test_free_mib(void *arg)
@@ -492,18 +778,18 @@ static void pdm_test_merge_limits(struct kunit *test)
 
 	/* Seven options and PDM: as many as default receivers take. */
 	h = pdm_test_opts(test, 7, 0);
-	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 32);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h, 1, V2T), 32);
 	/* An eighth would make receivers with the default limit drop it. */
 	h = pdm_test_opts(test, 8, 0);
-	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 0);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h, 1, V2T), 0);
 	/* The longest header the options allow still takes PDM. */
 	h = pdm_test_opts(test, 7, 255);
 	KUNIT_EXPECT_EQ(test, ipv6_optlen(h), 1808);
-	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 1816);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h, 1, V2T), 1816);
 	/* 2040 octets: no room under the 2048 limit, and too many options. */
 	h = pdm_test_opts(test, 8, 252);
 	KUNIT_EXPECT_EQ(test, ipv6_optlen(h), 2040);
-	KUNIT_EXPECT_EQ(test, pdm_doh_len(h), 0);
+	KUNIT_EXPECT_EQ(test, pdm_doh_len(h, 1, V2T), 0);
 }
 
 static u64 pdm_test_mib(struct pdm_net *pn, int field)
@@ -620,9 +906,15 @@ static struct kunit_case pdm_test_cases[] = {
 	KUNIT_CASE_PARAM(pdm_test_encode, pdm_delta_gen_params),
 	KUNIT_CASE(pdm_test_encode_truncates),
 	KUNIT_CASE(pdm_test_parse_lengths),
+	KUNIT_CASE(pdm_test_parse_version),
 	KUNIT_CASE(pdm_test_parse_fields),
 	KUNIT_CASE(pdm_test_exchange),
 	KUNIT_CASE(pdm_test_psn_wrap),
+	KUNIT_CASE(pdm_test_exchange_v2),
+	KUNIT_CASE(pdm_test_epoch),
+	KUNIT_CASE(pdm_test_gp),
+	KUNIT_CASE(pdm_test_version_choice),
+	KUNIT_CASE(pdm_test_codec_cost),
 	KUNIT_CASE_PARAM(pdm_test_merge, pdm_merge_gen_params),
 	KUNIT_CASE(pdm_test_merge_limits),
 	KUNIT_CASE(pdm_test_key_symmetry),

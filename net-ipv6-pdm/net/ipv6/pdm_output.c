@@ -37,21 +37,46 @@ VISIBLE_IF_KUNIT void pdm_flow_key_xmit(struct pdm_flow_key *key,
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_key_xmit);
 
+/**
+ * pdm_flow_key_sk - the flow of a connected socket's packets
+ * @key: returns the key, as pdm_flow_key_xmit() makes it for them
+ * @sk: the socket
+ */
+void pdm_flow_key_sk(struct pdm_flow_key *key, const struct sock *sk)
+{
+	struct flowi6 fl6 = {
+		.flowi6_oif	= sk->sk_bound_dev_if,
+		.flowi6_proto	= sk->sk_protocol,
+		.saddr		= inet6_sk(sk)->saddr,
+		.daddr		= sk->sk_v6_daddr,
+		.fl6_sport	= inet_sk(sk)->inet_sport,
+		.fl6_dport	= inet_sk(sk)->inet_dport,
+	};
+
+	rcu_read_lock();
+	pdm_flow_key_xmit(key, &fl6, __sk_dst_get(sk));
+	rcu_read_unlock();
+}
+
+/* PDMv2's option type in @sk's netns, or RFC 8250's for version 1. */
+static u8 pdm_tx_type(const struct sock *sk, u8 version)
+{
+	return version == 2 ? READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type) :
+			      IPV6_TLV_PDM;
+}
+
 /*
- * Octets PDM adds to the final destination options header of @opt; 0 when
- * the socket's own options leave no room for it (Pdm6OutSkipped).
+ * Octets PDM of @version adds to the final destination options header of
+ * @opt; 0 when the socket's own options leave no room for it.
  */
 static unsigned int pdm_extra_len(const struct sock *sk,
-				  const struct ipv6_txoptions *opt)
+				  const struct ipv6_txoptions *opt, u8 version)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
-	unsigned int len = pdm_doh_len(dst1);
+	u8 v2_type = READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type);
+	unsigned int len = pdm_doh_len(dst1, version, v2_type);
 
-	if (!len) {
-		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
-		return 0;
-	}
-	return len - (dst1 ? ipv6_optlen(dst1) : 0);
+	return len ? len - (dst1 ? ipv6_optlen(dst1) : 0) : 0;
 }
 
 /**
@@ -68,31 +93,40 @@ static unsigned int pdm_extra_len(const struct sock *sk,
  * users of ip6_xmit() get none.
  *
  * Return: how much longer than @opt's final destination options header
- * the header grows with PDM in it, or 0 if the packet gets no PDM here.
+ * the header grows with PDM in it, or 0 if the packet gets no PDM here:
+ * room for PDMv2, or for RFC 8250 where only that fits.
  */
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct ipv6_txoptions *opt,
 				 const struct flowi6 *fl6)
 {
+	unsigned int len;
+
 	if ((opt && opt->pdm_off) ||
 	    (sk_fullsock(sk) && sk->sk_type == SOCK_STREAM &&
 	     !ipv6_addr_any(&sk->sk_v6_daddr)) ||
 	    fl6->flowi6_proto != IPPROTO_TCP ||
 	    ipv6_addr_is_multicast(&fl6->daddr) || !pdm_sk_on(sk))
 		return 0;
-	return pdm_extra_len(sk, opt);
+	len = pdm_extra_len(sk, opt, 2) ?: pdm_extra_len(sk, opt, 1);
+	if (!len)
+		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
+	return len;
 }
 
-/* The PDM fields of a packet about to be sent on the flow of @key. */
+/*
+ * The PDM fields of a packet about to be sent on the flow of @key, in an
+ * option of @version and @type.
+ */
 static void pdm_xmit_info(const struct sock *sk,
-			  const struct pdm_flow_key *key, struct pdm_info *pi)
+			  const struct pdm_flow_key *key, u8 version, u8 type,
+			  struct pdm_info *pi)
 {
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
 	bool on = pdm_sk_on(sk);
 	struct pdm_flow *f;
 
 	memset(pi, 0, sizeof(*pi));
-	pi->version = 1;
 	rcu_read_lock();
 	f = pdm_sk_flow(sk, key);
 	if (!f && on)
@@ -100,6 +134,10 @@ static void pdm_xmit_info(const struct sock *sk,
 	if (f)
 		pdm_flow_tx(f, ktime_get_ns(), pi);
 	rcu_read_unlock();
+	pi->version = version;
+	pi->type = type;
+	if (version == 2)
+		pi->gp = pdm_gp_next(pn, &key->local);
 	if (!on) {
 		/* Disabled since the slot was made: nothing is measured. */
 		pi->psnlr = 0;
@@ -119,6 +157,7 @@ static void pdm_xmit_info(const struct sock *sk,
  * @proto: the upper-layer protocol
  * @fl6: the packet's flow
  * @dst: its route
+ * @room: what ipv6_pdm_xmit_len() returned: the headroom left for PDM
  *
  * Stands for ipv6_push_frag_opts() on a packet ipv6_pdm_xmit_len() sized
  * for PDM, with headroom for it.
@@ -127,18 +166,24 @@ static void pdm_xmit_info(const struct sock *sk,
  */
 u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 		 struct ipv6_txoptions *opt, u8 proto, const struct flowi6 *fl6,
-		 const struct dst_entry *dst)
+		 const struct dst_entry *dst, unsigned int room)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
-	unsigned int len = pdm_doh_len(dst1);
+	u8 v2_type = READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type);
 	struct pdm_flow_key key;
 	struct pdm_info pi;
+	unsigned int len;
+	u8 version;
 
-	if (WARN_ON_ONCE(!len))
-		return dst1 ? ipv6_push_frag_opts(skb, opt, proto) : proto;
 	pdm_flow_key_xmit(&key, fl6, dst);
-	pdm_xmit_info(sk, &key, &pi);
-	pdm_doh_build(skb_push(skb, len), len, dst1, proto, &pi);
+	version = pdm_tx_version(sk, &key);
+	if (pdm_extra_len(sk, opt, version) > room)
+		version = 1;
+	len = pdm_doh_len(dst1, version, v2_type);
+	if (WARN_ON_ONCE(!len || len - (dst1 ? ipv6_optlen(dst1) : 0) > room))
+		return dst1 ? ipv6_push_frag_opts(skb, opt, proto) : proto;
+	pdm_xmit_info(sk, &key, version, pdm_tx_type(sk, version), &pi);
+	pdm_doh_build(skb_push(skb, len), len, dst1, proto, &pi, v2_type);
 	return NEXTHDR_DEST;
 }
 
@@ -148,22 +193,27 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
  * @v6_cork: the cork
  * @ipc6: the packet's settings
  * @fl6: the packet's flow
+ * @dst: its route
  *
  * UDP, UDP-Lite, raw and ping sockets, and ICMPv6 echo replies, on every
  * send: the cork's copy of the final destination options header is made
  * again with a slot for PDM, so that sizing, fragmentation, and the raw
  * checksum offset count its octets as any option's. Never ICMPv6 errors
  * (nor ND or MLD, which do not come this way), nor UDP GSO sends, whose
- * segments would share one header and so one PSN.
+ * segments would share one header and so one PSN. The slot is for the
+ * version pdm_tx_version() chooses, which ipv6_pdm_fill() then writes.
  *
  * Return: 0, or -ENOBUFS.
  */
 int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
-		    const struct ipcm6_cookie *ipc6, const struct flowi6 *fl6)
+		    const struct ipcm6_cookie *ipc6, const struct flowi6 *fl6,
+		    const struct dst_entry *dst)
 {
+	u8 v2_type = READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type);
 	struct ipv6_txoptions *opt = v6_cork->opt;
-	struct pdm_info blank = { .version = 1 };
 	const struct ipv6_opt_hdr *dst1;
+	struct pdm_flow_key key;
+	struct pdm_info blank;
 	unsigned int len;
 	u8 *buf;
 
@@ -175,8 +225,12 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 	    fl6->fl6_icmp_type != ICMPV6_ECHO_REPLY)
 		return 0;
 
+	pdm_flow_key_xmit(&key, fl6, dst);
+	memset(&blank, 0, sizeof(blank));
+	blank.version = pdm_tx_version(sk, &key);
+	blank.type = pdm_tx_type(sk, blank.version);
 	dst1 = opt ? opt->dst1opt : NULL;
-	len = pdm_doh_len(dst1);
+	len = pdm_doh_len(dst1, blank.version, v2_type);
 	if (!len) {
 		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
 		return 0;
@@ -193,7 +247,7 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 		opt->tot_len = sizeof(*opt);
 		v6_cork->opt = opt;
 	}
-	opt->pdm_off = pdm_doh_build(buf, len, dst1, 0, &blank);
+	opt->pdm_off = pdm_doh_build(buf, len, dst1, 0, &blank, v2_type);
 	opt->opt_flen += len - (dst1 ? ipv6_optlen(dst1) : 0);
 	kfree(opt->dst1opt);
 	opt->dst1opt = (struct ipv6_opt_hdr *)buf;
@@ -208,16 +262,18 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
  * @fl6: the packet's flow
  * @dst: its route
  *
- * The send time is taken here, after routing, before the qdisc.
+ * The send time is taken here, after routing, before the qdisc. The slot
+ * says the version and type: those chosen when it was made.
  */
 void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
 		     unsigned int off, const struct flowi6 *fl6,
 		     const struct dst_entry *dst)
 {
+	u8 *slot = skb->data + off;
 	struct pdm_flow_key key;
 	struct pdm_info pi;
 
 	pdm_flow_key_xmit(&key, fl6, dst);
-	pdm_xmit_info(sk, &key, &pi);
-	pdm_opt_write(skb->data + off, &pi);
+	pdm_xmit_info(sk, &key, pdm_opt_version(slot[1]), slot[0], &pi);
+	pdm_opt_write(slot, &pi);
 }

@@ -9,6 +9,7 @@
  */
 
 #include <linux/pdm.h>
+#include <kunit/visibility.h>
 #include <net/pdm.h>
 #include <net/sock.h>
 #include "pdm_internal.h"
@@ -18,7 +19,15 @@ enum {
 	PDM_SK_NETNS,
 	PDM_SK_OFF,
 	PDM_SK_V1,
+	PDM_SK_V2,
 };
+
+static u8 pdm_sk_mode(const struct sock *sk)
+{
+	if (sk_fullsock(sk) && sk->sk_family == AF_INET6)
+		return READ_ONCE(inet6_sk(sk)->pdm);
+	return PDM_SK_NETNS;
+}
 
 /**
  * pdm_sk_on - whether a socket's packets are to carry PDM
@@ -29,13 +38,24 @@ enum {
  */
 bool pdm_sk_on(const struct sock *sk)
 {
-	u8 mode = PDM_SK_NETNS;
+	u8 mode = pdm_sk_mode(sk);
 
-	if (sk_fullsock(sk) && sk->sk_family == AF_INET6)
-		mode = READ_ONCE(inet6_sk(sk)->pdm);
 	if (mode == PDM_SK_NETNS)
 		return READ_ONCE(sock_net(sk)->ipv6.sysctl.pdm_enabled);
-	return mode == PDM_SK_V1;
+	return mode != PDM_SK_OFF;
+}
+
+/**
+ * pdm_sk_version - the version a socket's IPV6_PDM names
+ * @sk: the socket, or NULL
+ *
+ * Return: 1 or 2, or 0 if the socket leaves the choice to the flow.
+ */
+u8 pdm_sk_version(const struct sock *sk)
+{
+	u8 mode = sk ? pdm_sk_mode(sk) : PDM_SK_NETNS;
+
+	return mode >= PDM_SK_V1 ? mode - PDM_SK_OFF : 0;
 }
 
 /* The sockets whose packets can carry PDM. */
@@ -58,7 +78,7 @@ static bool pdm_sk_can(const struct sock *sk)
 /**
  * ipv6_pdm_setsockopt - set IPV6_PDM
  * @sk: the socket, locked
- * @val: IPV6_PDM_NETNS, IPV6_PDM_OFF or IPV6_PDM_V1
+ * @val: IPV6_PDM_NETNS, IPV6_PDM_OFF, IPV6_PDM_V1 or IPV6_PDM_V2
  *
  * TCP reads it when a connection is set up; the other sockets on every
  * send.
@@ -69,13 +89,14 @@ int ipv6_pdm_setsockopt(struct sock *sk, int val)
 {
 	if (!pdm_sk_can(sk))
 		return -ENOPROTOOPT;
-	if (val < IPV6_PDM_NETNS || val > IPV6_PDM_V1)
+	if (val < IPV6_PDM_NETNS || val > IPV6_PDM_V2)
 		return -EINVAL;
-	if (val == IPV6_PDM_V1)
+	if (val >= IPV6_PDM_V1)
 		pdm_optin(sock_net(sk));
 	WRITE_ONCE(inet6_sk(sk)->pdm, val + 1);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(ipv6_pdm_setsockopt);
 
 /**
  * ipv6_pdm_getsockopt - read IPV6_PDM
@@ -156,6 +177,37 @@ struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 }
 
 /**
+ * pdm_tx_version - the version of PDM a socket sends on a flow
+ * @sk: the sending socket
+ * @key: the flow
+ *
+ * The socket's IPV6_PDM if it names a version; else the version the peer
+ * last sent on the flow (reply in kind: an RFC 8250 peer gets RFC 8250);
+ * else net.ipv6.pdm.version.
+ *
+ * Return: 1 or 2.
+ */
+u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key)
+{
+	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	struct pdm_flow *f = NULL;
+	u8 version = pdm_sk_version(sk);
+
+	if (version)
+		return version;
+	rcu_read_lock();
+	if (sk_fullsock(sk) && sk->sk_family == AF_INET6)
+		f = rcu_dereference(inet6_sk(sk)->pdm_flow);
+	if (!f || memcmp(&f->key, key, sizeof(*key)))
+		f = pdm_flow_lookup(pn, key);
+	if (f)
+		version = READ_ONCE(f->peer_version);
+	rcu_read_unlock();
+	return version ?: READ_ONCE(pn->version);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_tx_version);
+
+/**
  * __ipv6_pdm_sk_destroy - free a socket's PDM state
  * @sk: the socket, going away
  */
@@ -186,17 +238,23 @@ static void *pdm_hdr_copy(char **p, const void *hdr)
 }
 
 /*
- * @opt, or no options, with PDM's slot in the final destination options
- * header, allocated as ipv6_renew_options() does. NULL when the socket's
- * own header leaves no room (Pdm6OutSkipped) or memory is short.
+ * @opt, or no options, with a slot for PDM of @version in the final
+ * destination options header, allocated as ipv6_renew_options() does.
+ * NULL when the socket's own header leaves no room (Pdm6OutSkipped) or
+ * memory is short.
  */
 static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
 					   const struct ipv6_txoptions *opt,
-					   gfp_t gfp)
+					   gfp_t gfp, u8 version)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
-	struct pdm_info blank = { .version = 1 };
-	unsigned int len = pdm_doh_len(dst1), tot;
+	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	u8 v2_type = READ_ONCE(pn->v2_type);
+	struct pdm_info blank = {
+		.version = version,
+		.type = version == 2 ? v2_type : IPV6_TLV_PDM,
+	};
+	unsigned int len = pdm_doh_len(dst1, version, v2_type), tot;
 	struct ipv6_txoptions *nopt;
 	char *p;
 
@@ -221,7 +279,7 @@ static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
 		nopt->srcrt = pdm_hdr_copy(&p, opt->srcrt);
 		nopt->opt_nflen = opt->opt_nflen;
 	}
-	nopt->pdm_off = pdm_doh_build(p, len, dst1, 0, &blank);
+	nopt->pdm_off = pdm_doh_build(p, len, dst1, 0, &blank, v2_type);
 	nopt->dst1opt = (struct ipv6_opt_hdr *)p;
 	nopt->opt_flen = len;
 	return nopt;
@@ -234,7 +292,8 @@ static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
  *
  * See ipv6_pdm_sk_opt(). GSO is off for the connection, as for TCP-MD5:
  * the segments of one GSO packet would share one copy of the header, and
- * so one PSN.
+ * so one PSN. The version is chosen here, for the connection's life: an
+ * accepted connection answers in the version of its SYN.
  *
  * Return: the socket's options.
  */
@@ -242,11 +301,13 @@ struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
 					 struct ipv6_txoptions *opt)
 {
 	struct ipv6_txoptions *nopt, *old;
+	struct pdm_flow_key key;
 
 	if ((opt && opt->pdm_off) || !pdm_sk_on(sk) ||
 	    ipv6_addr_is_multicast(&sk->sk_v6_daddr))
 		return opt;
-	nopt = pdm_opt_slot(sk, opt, gfp_any());
+	pdm_flow_key_sk(&key, sk);
+	nopt = pdm_opt_slot(sk, opt, gfp_any(), pdm_tx_version(sk, &key));
 	if (!nopt)
 		return opt;
 	old = unrcu_pointer(xchg(&inet6_sk(sk)->opt, RCU_INITIALIZER(nopt)));
@@ -282,7 +343,8 @@ struct ipv6_txoptions *__ipv6_pdm_sk_reslot(struct sock *sk,
 		opt->pdm_off = old->pdm_off;
 		return opt;
 	}
-	nopt = pdm_opt_slot(sk, opt, GFP_KERNEL);
+	nopt = pdm_opt_slot(sk, opt, GFP_KERNEL,
+			    pdm_opt_version(((u8 *)old->dst1opt)[old->pdm_off + 1]));
 	if (!nopt)
 		return opt;
 	if (opt)

@@ -49,11 +49,12 @@
 #   linklocal  one peer address on two links is two flows
 #   ipsec      transport mode ESP and AH: PDM in the clear before them, one
 #              flow per side, every datagram accounted
-#   bulk       TCP bulk transfer: no packet above the MTU, full-sized segments
-#              use exactly the MTU, unique PSNTP, no retransmission burst
-#   frag       a UDP datagram larger than the MTU: every fragment repeats its
-#              PDM option, the receiver accounts it once, from the first
-#              fragment, and the datagram is delivered
+#   bulk       TCP bulk transfer with PDMv2: no packet above the MTU,
+#              full-sized segments use exactly the MTU, unique PSNTP, no
+#              retransmission burst
+#   frag       a UDP datagram larger than the MTU, with PDMv2: every fragment
+#              repeats its PDM option, the receiver accounts it once, from
+#              the first fragment, and the datagram is delivered
 #   sockopt    IPV6_PDM: values, ENOPROTOOPT on SCTP; UDP sockets set to 0
 #              where the netns has PDM on and to 1 where it is off; a TCP
 #              listener's value goes to the accepted socket
@@ -69,8 +70,11 @@
 #              past 2048 octets (Pdm6OutSkipped); a header's trailing
 #              padding dropped before PDM
 #   netnsdel   a netns deleted under PDM traffic
-#   tshark     tshark decodes the same PDM values as pdm_parser (skipped when
-#              tshark is not installed)
+#   v2         PDMv2 (draft-ietf-ippm-encrypted-pdmv2-13) in clear: layout,
+#              PSNs, Global Pointer, reply in kind, option type, merge;
+#              decoded by pdm_parser from the draft's layout
+#   tshark     tshark decodes the same RFC 8250 values as pdm_parser (skipped
+#              when tshark is not installed)
 #
 # Needs root, ip (with xfrm), tc, tcpdump, python3, ping, nstat and pdm_parser;
 # tshark and mergecap are optional.
@@ -86,7 +90,7 @@ source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
 ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
 	   linklocal ipsec bulk frag sockopt tcpctl midway idle gso mergelim
-	   netnsdel tshark"
+	   netnsdel v2 tshark"
 TESTS=$ALL_TESTS
 
 # The results each case reports, in order. Every case reports all of them on
@@ -141,7 +145,7 @@ plan_case frag "datagrams larger than the MTU delivered" \
 	"every fragment repeats the datagram's PDM option" \
 	"PDM accounted once per datagram" \
 	"first fragment's PDM accounted when a later one arrives first"
-plan_case sockopt "IPV6_PDM: -1 at first, -1, 0 and 1 taken, others EINVAL" \
+plan_case sockopt "IPV6_PDM: -1 at first, -1 to 2 taken, others EINVAL" \
 	"IPV6_PDM: ENOPROTOOPT on an SCTP socket" \
 	"UDP: IPV6_PDM=0 sends and accounts no PDM where enabled" \
 	"UDP: IPV6_PDM=1 sends and accounts PDM where disabled" \
@@ -161,6 +165,13 @@ plan_case mergelim "8 options: no PDM, skipped, delivered; 7 options: merged" \
 	"2040-octet headers: no PDM, skipped" \
 	"long trailing padding dropped, PDM merged"
 plan_case netnsdel "netns deleted under PDM traffic"
+plan_case v2 "PDMv2 in its 32-octet layout on UDP, TCP, ICMPv6 echo and raw" \
+	"PDMv2: PSNTP increases by 1 per packet in each flow, in 32 bits" \
+	"PDMv2: PSNLR echoes the last PSNTP received, zero deltas until known" \
+	"PDMv2: each sender's Global Pointers are 1, 2, 3..., Epoch 0" \
+	"reply in kind: RFC 8250 to an RFC 8250 peer, PDMv2 to a PDMv2 one" \
+	"PDMv2 under v2_type 0x1e accounted; skipped by a receiver on 0x0f" \
+	"PDMv2 merged into the socket's IPV6_DSTOPTS, 4-octet aligned"
 plan_case tshark "tshark decodes the same PDM fields as pdm_parser"
 
 VERBOSE=0
@@ -265,6 +276,11 @@ GSO_SEGS=3
 MERGELIM_MTU=9000
 MERGELIM_SNAPLEN=4096
 
+# v2: a socket's own option before PDMv2 (1e: unknown, skip)
+V2_DSTOPTS="00001e04deadbeef"
+# and the port of a UDP server in A
+V2_PORT=7790
+
 # netnsdel: PDM packets A accounts before B goes, and how long A's traffic
 # goes on once B is gone (it runs until then, however slow the kernel)
 NETNSDEL_MIN_PKTS=20
@@ -278,6 +294,10 @@ PDM_COUNTERS="Pdm6OutPkts Pdm6OutSkipped Pdm6InPkts Pdm6InMalformed Pdm6FlowsCre
 	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem Pdm6SockFlows"
 
 PARSER="$SCRIPT_DIR/pdm_parser"
+# The PDM version setup gives both namespaces, and the PDMv2 option type
+# pdm_parser decodes (net.ipv6.pdm.v2_type)
+SETUP_VERSION=1
+CAP_V2_TYPE=0x0f
 TMP_DIR=""
 NS_A=""
 NS_B=""
@@ -415,6 +435,8 @@ case_run()
 	CASE=$1
 	IFS='|' read -r -a CASE_DESCS <<< "${CASE_RESULTS[$CASE]}"
 	CASE_DONE=0
+	SETUP_VERSION=1
+	CAP_V2_TYPE=0x0f
 	ck_begin
 
 	# At KERN_NOTICE: in the log, but not on a console that only shows
@@ -446,6 +468,7 @@ case_run()
 	gso)		pdm_gso_test;;
 	mergelim)	pdm_mergelim_test;;
 	netnsdel)	pdm_netnsdel_test;;
+	v2)		pdm_v2_test;;
 	tshark)		pdm_tshark_test;;
 	esac
 	cleanup_topo
@@ -564,7 +587,9 @@ counter_grew()
 # Topology
 
 # Usage: setup [1|0|none]: two namespaces joined by veth, PDM enabled (1,
-# default), disabled (0) or left as a new namespace has it (none).
+# default), disabled (0) or left as a new namespace has it (none). Where
+# not left so, both send PDM of version SETUP_VERSION: 1 (RFC 8250) unless
+# a case sets 2.
 setup()
 {
 	local enable=${1:-1}
@@ -589,6 +614,7 @@ setup()
 
 	[ "$enable" = none ] && return 0
 	for ns in "$NS_A" "$NS_B"; do
+		pdm_sysctl "$ns" version "$SETUP_VERSION" || return 1
 		pdm_sysctl "$ns" enabled "$enable" || return 1
 		[ "$enable" = 1 ] || continue
 		pdm_sysctl "$ns" flow_timeout "$FLOW_TIMEOUT_S" || return 1
@@ -789,8 +815,8 @@ def udp_gso(dst, port, size, nseg):
 
 
 def sockopt(*kinds):
-    # IPV6_PDM of each kind of socket: -1 at first; -1, 0 and 1 read back
-    # as set; other values EINVAL, the value left as it was.
+    # IPV6_PDM of each kind of socket: -1 at first; -1, 0, 1 and 2 read
+    # back as set; other values EINVAL, the value left as it was.
     bad = []
     for kind in kinds:
         try:
@@ -798,12 +824,12 @@ def sockopt(*kinds):
             v = get_pdm(s)
             if v != -1:
                 bad.append("%s: %d at first, expected -1" % (kind, v))
-            for want in (1, 0, -1, 1):
+            for want in (2, 0, -1, 1):
                 s.setsockopt(socket.IPPROTO_IPV6, IPV6_PDM, want)
                 v = get_pdm(s)
                 if v != want:
                     bad.append("%s: set %d, got %d" % (kind, want, v))
-            for val in (2, -2, 1 << 16, -(1 << 31)):
+            for val in (3, -2, 1 << 16, -(1 << 31)):
                 try:
                     s.setsockopt(socket.IPPROTO_IPV6, IPV6_PDM, val)
                     bad.append("%s: %d accepted" % (kind, val))
@@ -1286,7 +1312,8 @@ capture_stop()
 	CAP_ERR=""
 	captured=$(awk '/ packets? captured$/ { print $1 }' "$file.log" 2>/dev/null)
 	drops=$(awk '/ packets? dropped by kernel$/ { print $1 }' "$file.log" 2>/dev/null)
-	if ! "$PARSER" "$file.pcap" > "$file.txt" 2> "$file.err"; then
+	if ! "$PARSER" -t "$CAP_V2_TYPE" "$file.pcap" > "$file.txt" \
+		2> "$file.err"; then
 		CAP_ERR="capture $name: pdm_parser failed: $(head -n 1 "$file.err")"
 	elif [ -z "$captured" ] || [ -z "$drops" ]; then
 		CAP_ERR="capture $name: no packet statistics from tcpdump"
@@ -1401,30 +1428,37 @@ function psn_seq(   d) {
 
 MIXED_ERR=""
 
+# Usage: gen_mixed [name [version]]: the scenario, both namespaces sending
+# PDM of <version> (1), captured as <name>_a and <name>_b (mixed).
 gen_mixed()
 {
-	local out="$TMP_DIR/mixed"
+	local name=${1:-mixed}
+	local out="$TMP_DIR/$name"
 	local side
 
 	if [ -e "$out.done" ]; then
+		MIXED_ERR=$(cat "$out.done")
 		[ -z "$MIXED_ERR" ]
 		return
 	fi
-	touch "$out.done"
+	MIXED_ERR=""
 
-	if ! setup 2> "$TMP_DIR/setup.err"; then
+	if ! SETUP_VERSION=${2:-1} setup 2> "$TMP_DIR/setup.err"; then
 		MIXED_ERR="topology setup failed: $(cat "$TMP_DIR/setup.err")"
+		echo "$MIXED_ERR" > "$out.done"
 		cleanup_topo
 		return 1
 	fi
 
-	counters_save "$NS_A" mixed.a.before ||
+	counters_save "$NS_A" "$name.a.before" ||
 		MIXED_ERR+="cannot read the counters of A; "
-	counters_save "$NS_B" mixed.b.before ||
+	counters_save "$NS_B" "$name.b.before" ||
 		MIXED_ERR+="cannot read the counters of B; "
 
-	capture_start mixed_a "$NS_A" || MIXED_ERR+="tcpdump A did not start; "
-	capture_start mixed_b "$NS_B" || MIXED_ERR+="tcpdump B did not start; "
+	capture_start "${name}_a" "$NS_A" ||
+		MIXED_ERR+="tcpdump A did not start; "
+	capture_start "${name}_b" "$NS_B" ||
+		MIXED_ERR+="tcpdump B did not start; "
 
 	# UDP request/response, A -> B -> A
 	server_start "$NS_B" "$out.udp" udp_server "$UDP_PORT" 4 echo ||
@@ -1459,23 +1493,25 @@ gen_mixed()
 
 	# let TCP finish closing before counters and captures are read
 	sleep 1
-	counters_save "$NS_A" mixed.a.after ||
+	counters_save "$NS_A" "$name.a.after" ||
 		MIXED_ERR+="cannot read the counters of A; "
-	counters_save "$NS_B" mixed.b.after ||
+	counters_save "$NS_B" "$name.b.after" ||
 		MIXED_ERR+="cannot read the counters of B; "
 
 	for side in a b; do
-		capture_stop "mixed_$side" || MIXED_ERR+="$CAP_ERR; "
+		capture_stop "${name}_$side" || MIXED_ERR+="$CAP_ERR; "
 	done
 
 	cleanup_topo
+	echo "$MIXED_ERR" > "$out.done"
 	[ -z "$MIXED_ERR" ]
 }
 
-# Usage: ck_mixed: fail the current check if the mixed scenario failed.
+# Usage: ck_mixed [name [version]]: fail the current check if the mixed
+# scenario failed.
 ck_mixed()
 {
-	gen_mixed
+	gen_mixed "$@"
 	ck_err $? "traffic generation: $MIXED_ERR"
 }
 
@@ -1509,6 +1545,12 @@ pdm_sysctl_test()
 	val=$(pdm_sysctl_get "$NS_A" flow_timeout)
 	[ "$val" = 60 ]
 	ck_err $? "default flow_timeout is '$val', expected 60"
+	val=$(pdm_sysctl_get "$NS_A" version)
+	[ "$val" = 2 ]
+	ck_err $? "default version is '$val', expected 2"
+	val=$(pdm_sysctl_get "$NS_A" v2_type)
+	[ "$val" = 15 ]
+	ck_err $? "default v2_type is '$val', expected 15"
 	ck_end "defaults"
 
 	init_max=$(sysctl -n net.ipv6.pdm.max_flows)
@@ -1531,6 +1573,8 @@ pdm_sysctl_test()
 		enabled 1,0 2,-1
 		max_flows 1,$init_max,65536 0,$((init_max + 1)),-1
 		flow_timeout 1,86400,60 0,86401,-1
+		version 1,2 0,3,-1
+		v2_type 2,3,5,30,31,15 0,1,4,32,64,255,256,-1
 	EOF
 	# Only the initial namespace goes up to 2^20; it bounds the others.
 	sysctl -qw net.ipv6.pdm.max_flows=1048576 &&
@@ -1713,18 +1757,19 @@ pdm_traffic_test()
 	ck_end "counters match the capture"
 }
 
-pdm_psn_test()
+# Usage: ck_psn_seq <name> <modulus>: in the mixed scenario <name>, each
+# side's PSNTP grows by 1 per packet in each flow direction
+ck_psn_seq()
 {
-	local out side me rc
+	local out side me
 
-	ck_mixed
 	for side in a b; do
 		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
-		out=$(pdm_awk "mixed_$side" '
+		out=$(pdm_awk "$1_$side" '
 			$F["src"] != me || !pdm_ok() { next }
 			{
 				d = dir()
-				if (d in last && $F["psntp"] != (last[d] + 1) % 65536)
+				if (d in last && $F["psntp"] != (last[d] + 1) % mod)
 					err("PSNTP " $F["psntp"] " after " last[d])
 				last[d] = $F["psntp"]
 				n[d]++
@@ -1735,9 +1780,76 @@ pdm_psn_test()
 						checked++
 				if (checked < 3)
 					fail("only " checked + 0 " multi-packet flows")
-			}' -v me="$me" 2>&1)
+			}' -v me="$me" -v mod="$2" 2>&1)
 		ck_out $? "$out" "packets from $me"
 	done
+}
+
+# Usage: ck_psnlr <name>: in the mixed scenario <name>, PSNLR echoes the
+# last PSNTP received, and the deltas are 0 until known
+ck_psnlr()
+{
+	local out side me
+
+	# Only strictly alternating exchanges (UDP echo, ICMPv6 echo) and the
+	# one-way raw flow: there the capture order of the sender is the order
+	# in which its stack saw the packets.
+	for side in a b; do
+		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
+		out=$(pdm_awk "$1_$side" '
+			!pdm_ok() { next }
+			$F["proto"] != 17 && $F["proto"] != 58 && $F["proto"] != rawp {
+				next
+			}
+			$F["dst"] == me {
+				# received: remember what it says about itself
+				f = flow()
+				rx_psn[f] = $F["psntp"]
+				sent_before_rx[f] = (f in sent)
+				next
+			}
+			$F["src"] == me {
+				f = flow()
+				checked++
+				if (!(f in rx_psn)) {
+					before_rx++
+					if ($F["psnlr"] != 0 || $F["dtlr"] != 0 ||
+					    $F["sdtlr"] != 0 || $F["dtls"] != 0 ||
+					    $F["sdtls"] != 0)
+						err("PSNLR/deltas/scales not 0 before a receive")
+				} else {
+					after_rx++
+					if ($F["psnlr"] != rx_psn[f])
+						err("PSNLR " $F["psnlr"] \
+						    ", last received PSNTP " rx_psn[f])
+					if ($F["dtlr"] == 0)
+						err("DeltaTLR is 0 after a receive")
+					if (!sent_before_rx[f] &&
+					    ($F["dtls"] != 0 || $F["sdtls"] != 0))
+						err("DeltaTLS not 0, no send before the receive")
+					if (sent_before_rx[f] && $F["dtls"] == 0)
+						err("DeltaTLS 0 despite a send before the receive")
+				}
+				sent[f] = 1
+			}
+			END {
+				# B only ever sends on flows A has opened
+				if (checked < 6 || after_rx < 3 ||
+				    (side == "a" && !before_rx))
+					fail("only " checked + 0 " packets checked, " \
+					     before_rx + 0 " before and " after_rx + 0 \
+					     " after a receive")
+			}' -v me="$me" -v side="$side" -v rawp="$RAW_PROTO" 2>&1)
+		ck_out $? "$out" "packets from $me"
+	done
+}
+
+pdm_psn_test()
+{
+	local out rc
+
+	ck_mixed
+	ck_psn_seq mixed 65536
 	ck_end "PSNTP increases by 1 per packet in each flow"
 
 	# The first PSNTP of RANDOM_FLOWS new flows, one datagram each, in the
@@ -1796,60 +1908,10 @@ pdm_psn_test()
 
 pdm_psnlr_test()
 {
-	local out side me
+	local out side
 
-	# Only strictly alternating exchanges (UDP echo, ICMPv6 echo) and the
-	# one-way raw flow: there the capture order of the sender is the order
-	# in which its stack saw the packets.
 	ck_mixed
-	for side in a b; do
-		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
-		out=$(pdm_awk "mixed_$side" '
-			!pdm_ok() { next }
-			$F["proto"] != 17 && $F["proto"] != 58 && $F["proto"] != rawp {
-				next
-			}
-			$F["dst"] == me {
-				# received: remember what it says about itself
-				f = flow()
-				rx_psn[f] = $F["psntp"]
-				sent_before_rx[f] = (f in sent)
-				next
-			}
-			$F["src"] == me {
-				f = flow()
-				checked++
-				if (!(f in rx_psn)) {
-					before_rx++
-					if ($F["psnlr"] != 0 || $F["dtlr"] != 0 ||
-					    $F["sdtlr"] != 0 || $F["dtls"] != 0 ||
-					    $F["sdtls"] != 0)
-						err("PSNLR/deltas/scales not 0 before a receive")
-				} else {
-					after_rx++
-					if ($F["psnlr"] != rx_psn[f])
-						err("PSNLR " $F["psnlr"] \
-						    ", last received PSNTP " rx_psn[f])
-					if ($F["dtlr"] == 0)
-						err("DeltaTLR is 0 after a receive")
-					if (!sent_before_rx[f] &&
-					    ($F["dtls"] != 0 || $F["sdtls"] != 0))
-						err("DeltaTLS not 0, no send before the receive")
-					if (sent_before_rx[f] && $F["dtls"] == 0)
-						err("DeltaTLS 0 despite a send before the receive")
-				}
-				sent[f] = 1
-			}
-			END {
-				# B only ever sends on flows A has opened
-				if (checked < 6 || after_rx < 3 ||
-				    (side == "a" && !before_rx))
-					fail("only " checked + 0 " packets checked, " \
-					     before_rx + 0 " before and " after_rx + 0 \
-					     " after a receive")
-			}' -v me="$me" -v side="$side" -v rawp="$RAW_PROTO" 2>&1)
-		ck_out $? "$out" "packets from $me"
-	done
+	ck_psnlr mixed
 	ck_end "PSNLR echoes the last PSNTP received, zero deltas until known"
 
 	# A non-zero delta is at least 1 ns = 10^9 attoseconds, so its scale is
@@ -2763,7 +2825,8 @@ pdm_bulk_test()
 {
 	local out0 retr0 out1 retr1 segs retr out rc data xfer_fail min
 
-	case_setup || return
+	# PDMv2, what a namespace sends by default: the larger option
+	SETUP_VERSION=2 case_setup || return
 	# TSO/GSO stay enabled on the sender on purpose: a PDM socket that
 	# still built GSO packets would show up below as an IPv6 payload
 	# length above the MTU.
@@ -2785,26 +2848,27 @@ pdm_bulk_test()
 	# the transfer is the base of all three results
 	xfer_fail=$CK_FAIL
 
-	out=$(pdm_awk bulk "$AWK_CHECK_LAYOUT"'
+	out=$(pdm_awk bulk "$AWK_CHECK_V2"'
 		$F["proto"] != 6 { next }
 		$F["plen"] + 40 > mtu || $F["wirelen"] > mtu {
 			err("IPv6 packet of " $F["plen"] + 40 " (wire " $F["wirelen"] ") octets")
 		}
 		$F["l4len"] > 0 && $F["src"] == addr_a {
 			data++
-			check_layout()
+			check_v2()
 			if ($F["plen"] > maxplen)
 				maxplen = $F["plen"]
 		}
 		END {
 			if (data < int(bytes / mtu))
 				fail("only " data + 0 " data segments captured")
-			# the MSS is reduced by the 16 octets of the DOH, no more
+			# the MSS is reduced by the 32 octets of the DOH, no more
 			else if (maxplen + 40 != mtu)
 				fail("largest data packet " maxplen + 40 ", expected " mtu)
 			printf("%d data segments, largest IPv6 packet %d\n",
 			       data, maxplen + 40)
-		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$BULK_BYTES" 2>&1)
+		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$BULK_BYTES" \
+		   -v ptype=0f 2>&1)
 	rc=$?
 	diag "${out##*$'\n'}"
 	ck_out "$rc" "$out" "capture"
@@ -2826,7 +2890,7 @@ pdm_bulk_test()
 				dup++
 			seen[d, $F["psntp"]] = 1
 			if ($F["src"] == addr_a && d in last &&
-			    $F["psntp"] != (last[d] + 1) % 65536)
+			    $F["psntp"] != (last[d] + 1) % 4294967296)
 				gap++
 			last[d] = $F["psntp"]
 		}
@@ -2866,7 +2930,7 @@ pdm_frag_test()
 {
 	local pad expect out rc xfer_fail
 
-	case_setup || return
+	SETUP_VERSION=2 case_setup || return
 
 	# FRAG_DGRAMS datagrams of FRAG_SIZE octets from A, each echoed by B:
 	# fragmented both ways, one flow on each side.
@@ -2906,8 +2970,8 @@ pdm_frag_test()
 				psn[id] = $F["psntp"]
 			}
 			nfrag[id]++
-			if (!pdm_ok())
-				err("fragment without a valid PDM option")
+			if (!pdm_ok() || $F["ver"] != 2)
+				err("fragment without a valid PDMv2 option")
 			else if ($F["doh"] != doh[id])
 				err("DOH " $F["doh"] ", first seen " doh[id])
 			if (fr[2] == 0) {
@@ -2926,7 +2990,7 @@ pdm_frag_test()
 					     first[id] + 0 " first, " last[id] + 0 " last")
 				s = src[id]
 				n[s]++
-				if (s in prev && psn[id] != (prev[s] + 1) % 65536)
+				if (s in prev && psn[id] != (prev[s] + 1) % 4294967296)
 					fail(id ": PSNTP " psn[id] " after " prev[s])
 				prev[s] = psn[id]
 				frags += nfrag[id]
@@ -3121,7 +3185,7 @@ pdm_sockopt_test()
 	ck_err $? "cannot allow ping sockets"
 	out=$(py "$NS_A" sockopt udp udplite tcp raw ping 2>&1)
 	ck_out $? "$out" "IPV6_PDM values"
-	ck_end "IPV6_PDM: -1 at first, -1, 0 and 1 taken, others EINVAL"
+	ck_end "IPV6_PDM: -1 at first, -1 to 2 taken, others EINVAL"
 
 	out=$(py "$NS_A" sockopt_noproto sctp 2>&1)
 	rc=$?
@@ -3777,6 +3841,227 @@ pdm_netnsdel_test()
 	ck_end "netns deleted under PDM traffic"
 }
 
+# check_v2(): the packet carries PDMv2 (type ptype, hex) in the layout
+# used when the socket has no options of its own: a 32-octet DOH, PadN(0),
+# the option at 4, then PadN(2).
+AWK_CHECK_V2='
+function check_v2(   doh) {
+	doh = $F["doh"]
+	if (!pdm_ok() || $F["ver"] != 2)
+		err("no valid PDMv2 (pdm=" $F["pdm"] " ver=" $F["ver"] ")")
+	else if (length(doh) != 64 || $F["pdmoff"] != 4 ||
+		 substr(doh, 1, 2) != sprintf("%02x", $F["proto"]) ||
+		 substr(doh, 3, 6) != "030100" ||
+		 substr(doh, 9, 5) != ptype "162" ||
+		 substr(doh, 57, 8) != "01020000")
+		err("unexpected PDMv2 DOH layout " doh)
+}
+'
+
+# Usage: v2_exchange <ns> <peer address>: UDP echo, ICMPv6 echo and a TCP
+# echo from <ns> to the peer's servers; fails with the reason in V2_ERR.
+v2_exchange()
+{
+	local ns=$1
+	local peer=$2
+	local srv_ns
+
+	if [ "$ns" = "$NS_A" ]; then srv_ns=$NS_B; else srv_ns=$NS_A; fi
+	V2_ERR=""
+	server_start "$srv_ns" "$TMP_DIR/v2.udp" udp_server "$UDP_PORT" 2 echo ||
+		V2_ERR+="UDP server did not start; "
+	py "$ns" udp_client "$peer" "$UDP_PORT" 2 echo - ||
+		V2_ERR+="UDP exchange failed; "
+	server_wait "$SRV_PID" || V2_ERR+="UDP server failed; "
+	ip netns exec "$ns" ping -6 -q -c 2 -i 0.2 -W 2 "$peer" >/dev/null 2>&1 ||
+		V2_ERR+="ping failed; "
+	server_start "$srv_ns" "$TMP_DIR/v2.tcp" tcp_server "$TCP_PORT" echo ||
+		V2_ERR+="TCP server did not start; "
+	py "$ns" tcp_client "$peer" "$TCP_PORT" 2000 echo ||
+		V2_ERR+="TCP exchange failed; "
+	server_wait "$SRV_PID" || V2_ERR+="TCP server failed; "
+	[ -z "$V2_ERR" ]
+}
+
+pdm_v2_test()
+{
+	local out side me n
+
+	# The mixed scenario of traffic, psn and psnlr, in PDMv2.
+	ck_mixed mixed2 2
+	for side in a b; do
+		out=$(pdm_awk "mixed2_$side" "$AWK_CHECK_V2"'
+			$F["proto"] == 6 || $F["proto"] == rawp ||
+			($F["proto"] == 17 && $F["dport"] != closed) ||
+			($F["proto"] == 58 && ($F["info"] == 128 || $F["info"] == 129)) {
+				n[$F["proto"]]++
+				check_v2()
+				next
+			}
+			$F["ndoh"] != 0 && $F["proto"] != 17 {
+				err("a DOH on a packet PDM is not for")
+			}
+			END {
+				if (!n[6] || !n[17] || !n[58])
+					fail("TCP, UDP, ICMPv6 echo: " n[6] + 0 ", " \
+					     n[17] + 0 ", " n[58] + 0 " packets")
+			}' -v ptype=0f -v rawp="$RAW_PROTO" -v closed="$CLOSED_PORT" 2>&1)
+		ck_out $? "$out" "capture $side"
+	done
+	ck_end "PDMv2 in its 32-octet layout on UDP, TCP, ICMPv6 echo and raw"
+
+	ck_mixed mixed2 2
+	ck_psn_seq mixed2 4294967296
+	ck_end "PDMv2: PSNTP increases by 1 per packet in each flow, in 32 bits"
+
+	ck_mixed mixed2 2
+	ck_psnlr mixed2
+	ck_end "PDMv2: PSNLR echoes the last PSNTP received, zero deltas until known"
+
+	# Every PDMv2 packet of each namespace is in its capture: the Global
+	# Pointers of its global source address are exactly 1 to n.
+	ck_mixed mixed2 2
+	for side in a b; do
+		if [ $side = a ]; then me=$ADDR_A; else me=$ADDR_B; fi
+		out=$(pdm_awk "mixed2_$side" '
+			$F["src"] != me || !pdm_ok() { next }
+			{
+				n++
+				if ($F["gp"] in seen)
+					err("Global Pointer " $F["gp"] " twice")
+				seen[$F["gp"]] = 1
+				if ($F["epoch"] != 0)
+					err("Epoch " $F["epoch"])
+			}
+			END {
+				for (i = 1; i <= n; i++)
+					if (!(i in seen))
+						fail("Global Pointer " i " missing of 1.." n)
+				if (n < 10)
+					fail("only " n + 0 " PDMv2 packets")
+			}' -v me="$me" 2>&1)
+		ck_out $? "$out" "packets from $me"
+	done
+	ck_end "PDMv2: each sender's Global Pointers are 1, 2, 3..., Epoch 0"
+
+	# A speaks RFC 8250, B PDMv2: what A starts gets RFC 8250 back, what B
+	# starts gets PDMv2 back.
+	SETUP_VERSION=2 case_setup || return
+	pdm_sysctl "$NS_A" version 1
+	ck_err $? "cannot set version=1 in A"
+	capture_start v2kind "$NS_A"
+	ck_err $? "tcpdump did not start"
+	v2_exchange "$NS_A" "$ADDR_B"
+	ck_err $? "A to B: $V2_ERR"
+	# UDP: ICMPv6 echo of both ways would be one flow (no ports)
+	server_start "$NS_A" "$TMP_DIR/v2kind.udp" udp_server "$V2_PORT" 2 echo
+	ck_err $? "UDP server in A did not start"
+	py "$NS_B" udp_client "$ADDR_A" "$V2_PORT" 2 echo -
+	ck_err $? "UDP exchange B to A failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP server in A failed"
+	capture_stop v2kind
+	ck_err $? "$CAP_ERR"
+	out=$(pdm_awk v2kind '
+		!pdm_ok() { next }
+		$F["proto"] == 17 && ($F["sport"] == port || $F["dport"] == port) {
+			# B started these: PDMv2 both ways
+			v2++
+			if ($F["ver"] != 2)
+				err("version " $F["ver"] " in an exchange B started")
+			next
+		}
+		{
+			v1[$F["src"] == addr_a ? "a" : "b", $F["proto"]]++
+			if ($F["ver"] != 1)
+				err("version " $F["ver"] " in an exchange A started")
+		}
+		END {
+			if (v2 != 4 || !v1["b", 6] || !v1["b", 17] || !v1["b", 58])
+				fail(v2 + 0 " PDMv2 datagrams, expected 4; RFC 8250 " \
+				     "from B: TCP " v1["b", 6] + 0 ", UDP " \
+				     v1["b", 17] + 0 ", ICMPv6 " v1["b", 58] + 0)
+		}' -v addr_a="$ADDR_A" -v port="$V2_PORT" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "reply in kind: RFC 8250 to an RFC 8250 peer, PDMv2 to a PDMv2 one"
+	cleanup_topo
+
+	# Both on 0x1e: on the wire and accounted. Then B back on 0x0f: A's
+	# option is an unknown one to B, skipped, the datagrams delivered.
+	SETUP_VERSION=2 case_setup || return
+	for side in "$NS_A" "$NS_B"; do
+		pdm_sysctl "$side" v2_type 0x1e
+		ck_err $? "cannot set v2_type=0x1e"
+	done
+	CAP_V2_TYPE=0x1e
+	counters_save "$NS_B" v2type.b
+	ck_err $? "cannot read the counters of B"
+	capture_start v2type "$NS_A"
+	ck_err $? "tcpdump did not start"
+	ip netns exec "$NS_A" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	capture_stop v2type
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_B" v2type.b B Pdm6InPkts=3 Pdm6InMalformed=0
+	out=$(pdm_awk v2type "$AWK_CHECK_V2"'
+		$F["proto"] == 58 && ($F["info"] == 128 || $F["info"] == 129) {
+			n++
+			check_v2()
+		}
+		END {
+			if (n != 6)
+				fail(n + 0 " echo packets, expected 6")
+		}' -v ptype=1e 2>&1)
+	ck_out $? "$out" "capture"
+	pdm_sysctl "$NS_B" v2_type 15
+	ck_err $? "cannot set v2_type=15 in B"
+	counters_save "$NS_B" v2type2.b
+	ck_err $? "cannot read the counters of B"
+	server_start "$NS_B" "$TMP_DIR/v2type.udp" udp_server "$UDP_PORT" 2 sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 2 noecho -
+	ck_err $? "UDP send failed"
+	server_wait "$SRV_PID"
+	ck_err $? "B did not get both datagrams"
+	ck_counters "$NS_B" v2type2.b B Pdm6InPkts=0 Pdm6InMalformed=0
+	ck_end "PDMv2 under v2_type 0x1e accounted; skipped by a receiver on 0x0f"
+	cleanup_topo
+	CAP_V2_TYPE=0x0f
+
+	# An option of the socket's own (1e: unknown, skip), then PDMv2 at 8,
+	# 4-octet aligned, in one 32-octet header.
+	SETUP_VERSION=2 case_setup || return
+	counters_save "$NS_B" v2merge.b
+	ck_err $? "cannot read the counters of B"
+	capture_start v2merge "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/v2merge.udp" udp_server "$UDP_PORT" 2 sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 2 noecho "$V2_DSTOPTS"
+	ck_err $? "UDP send failed"
+	server_wait "$SRV_PID"
+	ck_err $? "B did not get both datagrams"
+	capture_stop v2merge
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_B" v2merge.b B Pdm6InPkts=2 Pdm6InMalformed=0
+	out=$(pdm_awk v2merge '
+		$F["proto"] == 17 && $F["src"] == addr_a {
+			n++
+			if (!pdm_ok() || $F["ver"] != 2)
+				err("no valid PDMv2")
+			else if ($F["opts"] != "1e:deadbeef" || $F["pdmoff"] != 8 ||
+				 $F["dohlen"] != 32 || $F["dohok"] != 1)
+				err("options " $F["opts"] ", PDMv2 at " $F["pdmoff"] \
+				    " of " $F["dohlen"] ": " $F["doh"])
+		}
+		END {
+			if (n != 2)
+				fail(n + 0 " datagrams, expected 2")
+		}' -v addr_a="$ADDR_A" 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "PDMv2 merged into the socket's IPV6_DSTOPTS, 4-octet aligned"
+}
+
 # Usage: tshark_compare <pcap>: decode <pcap> with pdm_parser and tshark and
 # print a line for every PDM packet where they differ; the last line gives
 # the number of packets compared.
@@ -3785,7 +4070,7 @@ tshark_compare()
 	local pcap=$1
 	local rc
 
-	"$PARSER" "$pcap" > "$pcap.txt" || return 1
+	"$PARSER" -t "$CAP_V2_TYPE" "$pcap" > "$pcap.txt" || return 1
 	# TCP analysis is not needed and slow
 	tshark -n -r "$pcap" -o tcp.analyze_sequence_numbers:FALSE \
 		-T fields -E separator=/t -E occurrence=a -E aggregator=, \
@@ -3813,7 +4098,9 @@ tshark_compare()
 				F[$i] = i - 1
 			next
 		}
-		$F["pdm"] != "ok" { next }
+		# RFC 8250 only: tshark has no PDMv2 dissector (and, not
+		# checking the length, reads PDMv2 under 0x0f as RFC 8250).
+		$F["pdm"] != "ok" || $F["ver"] != 1 { next }
 		{
 			n++
 			if (!($F["n"] in ts)) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decode IPv6 Performance and Diagnostic Metrics (PDM, RFC 8250) destination
- * options from a classic pcap file, for pdm.sh.
+ * Decode IPv6 Performance and Diagnostic Metrics destination options, RFC
+ * 8250 (PDM) and draft-ietf-ippm-encrypted-pdmv2-13 (PDMv2), from a classic
+ * pcap file, for pdm.sh. Written from the documents' layouts, not from the
+ * kernel's code.
  *
  * The file is read directly (no libpcap). Supported link types: Ethernet (1),
  * raw IP (101), Linux cooked v1 (113) and v2 (276), and raw IPv6 (229).
@@ -29,13 +31,19 @@
  *   dohlen  length in octets of the last Destination Options header, or 0
  *   dohok   TLV and padding rules of every DOH: 1 valid, 0 invalid,
  *           "t" truncated by the snap length, "-" no DOH
- *   pdm     "none", "ok" (one PDM option, Opt Data Len 10), "badN" (one PDM
- *           option with Opt Data Len N), "multi" (several PDM options),
- *           "t" (truncated)
+ *   pdm     "none", "ok" (one PDM option: type 0x0F with Opt Data Len 10,
+ *           or the PDMv2 type with Opt Data Len 22 and Version 2), "badN"
+ *           (one PDM option with Opt Data Len N), "badver" (PDMv2's
+ *           length, another Version), "multi" (several PDM options), "t"
+ *           (truncated)
  *   pdmoff  offset of the PDM option inside its header, or "-"
  *   sdtlr sdtls psntp psnlr dtlr dtls
  *           PDM fields in decimal (ScaleDTLR, ScaleDTLS, PSN This Packet,
  *           PSN Last Received, Delta Time Last Received/Sent), or "-"
+ *   ver epoch gp
+ *           the version (1 or 2), and PDMv2's Epoch and Global Pointer
+ *           ("-" for version 1), or "-"
+ *   ptype   the PDM option's type, hex, or "-"
  *   opts    other (non-padding, non-PDM) options as type:data in hex,
  *           comma separated, or "-"
  *   doh     hex dump of the last Destination Options header, or "-"
@@ -84,6 +92,7 @@
 #define TLV_PADN		0x01
 #define TLV_PDM			0x0f
 #define PDM_DATA_LEN		10
+#define PDM2_DATA_LEN		22
 #define MAX_PAD_RUN		7
 #define MAX_EXT_HDRS		32
 
@@ -101,13 +110,20 @@ struct pcap_file {
 };
 
 struct pdm_fields {
+	int version;		/* 0: not decoded */
+	__u8 type;
 	__u8 scale_dtlr;
 	__u8 scale_dtls;
-	__u16 psntp;
-	__u16 psnlr;
+	__u16 epoch;
+	__u32 psntp;
+	__u32 psnlr;
+	__u32 gp;
 	__u16 dtlr;
 	__u16 dtls;
 };
+
+/* PDMv2's option type (-t), besides RFC 8250's 0x0F. */
+static unsigned int pdm2_type = TLV_PDM;
 
 struct pkt_info {
 	/* upper layer */
@@ -174,6 +190,39 @@ static void opts_append(struct pkt_info *pi, const __u8 *opt, size_t len)
 }
 
 /*
+ * Decode a PDM option whose data is all there. RFC 8250 (section 2.1):
+ * ScaleDTLR, ScaleDTLS, PSNTP, PSNLR, DeltaTLR, DeltaTLS. PDMv2 (draft
+ * section 7): Version (4 bits), Epoch (12), PSNTP (32), PSNLR (32), Global
+ * Pointer (32), ScaleDTLR, ScaleDTLS, Reserved (16), DeltaTLR, DeltaTLS.
+ * The length tells the version; version stays 0 if neither fits.
+ */
+static void parse_pdm(const __u8 *o, struct pdm_fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->type = o[0];
+	if (o[0] == TLV_PDM && o[1] == PDM_DATA_LEN) {
+		f->version = 1;
+		f->scale_dtlr = o[2];
+		f->scale_dtls = o[3];
+		f->psntp = get16(o + 4);
+		f->psnlr = get16(o + 6);
+		f->dtlr = get16(o + 8);
+		f->dtls = get16(o + 10);
+	} else if (o[0] == pdm2_type && o[1] == PDM2_DATA_LEN &&
+		   o[2] >> 4 == 2) {
+		f->version = 2;
+		f->epoch = get16(o + 2) & 0x0fff;
+		f->psntp = get32(o + 4);
+		f->psnlr = get32(o + 8);
+		f->gp = get32(o + 12);
+		f->scale_dtlr = o[16];
+		f->scale_dtls = o[17];
+		f->dtlr = get16(o + 20);
+		f->dtls = get16(o + 22);
+	}
+}
+
+/*
  * Walk the TLVs of a complete Destination Options header of @len octets.
  * Returns false if the TLV encoding or the padding is invalid.
  */
@@ -197,6 +246,16 @@ static bool parse_dest_opts(const __u8 *h, size_t len, struct pkt_info *pi)
 		if (off + optlen > len)
 			return false;
 
+		if (h[off] == TLV_PDM || h[off] == pdm2_type) {
+			padlen = 0;
+			pi->npdm++;
+			pi->pdm_len = h[off + 1];
+			pi->pdm_off = off;
+			parse_pdm(h + off, &pi->pdm);
+			off += optlen;
+			continue;
+		}
+
 		switch (h[off]) {
 		case TLV_PADN:
 			padlen += optlen;
@@ -205,20 +264,6 @@ static bool parse_dest_opts(const __u8 *h, size_t len, struct pkt_info *pi)
 			for (i = 2; i < optlen; i++)
 				if (h[off + i])
 					ok = false;
-			break;
-		case TLV_PDM:
-			padlen = 0;
-			pi->npdm++;
-			pi->pdm_len = h[off + 1];
-			pi->pdm_off = off;
-			if (pi->pdm_len == PDM_DATA_LEN) {
-				pi->pdm.scale_dtlr = h[off + 2];
-				pi->pdm.scale_dtls = h[off + 3];
-				pi->pdm.psntp = get16(h + off + 4);
-				pi->pdm.psnlr = get16(h + off + 6);
-				pi->pdm.dtlr = get16(h + off + 8);
-				pi->pdm.dtls = get16(h + off + 10);
-			}
 			break;
 		default:
 			padlen = 0;
@@ -404,18 +449,29 @@ static void print_pkt(unsigned long n, __u32 sec, __u32 nsec,
 	printf("%d %zu %s ", pi->ndoh, pi->last_doh_len, dohok);
 
 	if (pi->doh_trunc)
-		printf("t - - - - - - - ");
+		printf("t - - - - - - - - - - - ");
 	else if (!pi->npdm)
-		printf("none - - - - - - - ");
+		printf("none - - - - - - - - - - - ");
 	else if (pi->npdm > 1)
-		printf("multi - - - - - - - ");
-	else if (pi->pdm_len != PDM_DATA_LEN)
-		printf("bad%d %zu - - - - - - ", pi->pdm_len, pi->pdm_off);
-	else
-		printf("ok %zu %u %u %u %u %u %u ", pi->pdm_off,
+		printf("multi - - - - - - - - - - - ");
+	else if (!pi->pdm.version && pi->pdm_len == PDM2_DATA_LEN &&
+		 pi->pdm.type == pdm2_type)
+		printf("badver %zu - - - - - - - - - %02x ", pi->pdm_off,
+		       pi->pdm.type);
+	else if (!pi->pdm.version)
+		printf("bad%d %zu - - - - - - - - - %02x ", pi->pdm_len,
+		       pi->pdm_off, pi->pdm.type);
+	else if (pi->pdm.version == 1)
+		printf("ok %zu %u %u %u %u %u %u 1 - - %02x ", pi->pdm_off,
 		       pi->pdm.scale_dtlr, pi->pdm.scale_dtls,
 		       pi->pdm.psntp, pi->pdm.psnlr,
-		       pi->pdm.dtlr, pi->pdm.dtls);
+		       pi->pdm.dtlr, pi->pdm.dtls, pi->pdm.type);
+	else
+		printf("ok %zu %u %u %u %u %u %u 2 %u %u %02x ", pi->pdm_off,
+		       pi->pdm.scale_dtlr, pi->pdm.scale_dtls,
+		       pi->pdm.psntp, pi->pdm.psnlr,
+		       pi->pdm.dtlr, pi->pdm.dtls, pi->pdm.epoch,
+		       pi->pdm.gp, pi->pdm.type);
 
 	printf("%s ", pi->opts_len ? pi->opts : "-");
 	if (pi->doh_trunc) {
@@ -526,7 +582,7 @@ static void print_header(void)
 		"n", "ts", "wirelen", "src", "dst", "proto", "sport", "dport",
 		"info", "plen", "l4len", "frag", "ndoh", "dohlen", "dohok", "pdm",
 		"pdmoff", "sdtlr", "sdtls", "psntp", "psnlr", "dtlr", "dtls",
-		"opts", "doh",
+		"ver", "epoch", "gp", "ptype", "opts", "doh",
 	};
 	size_t i;
 
@@ -588,14 +644,26 @@ static int pcap_dump(struct pcap_file *pf)
 int main(int argc, char **argv)
 {
 	struct pcap_file pf = {};
+	const char *path;
+	char *end;
 	int ret;
 
-	if (argc != 2 || !strcmp(argv[1], "-h")) {
-		fprintf(stderr, "usage: %s FILE.pcap|-\n", argv[0]);
+	if (argc == 4 && !strcmp(argv[1], "-t")) {
+		pdm2_type = strtoul(argv[2], &end, 0);
+		if (*end || !*argv[2] || pdm2_type > 0xff) {
+			fprintf(stderr, "bad option type %s\n", argv[2]);
+			return 1;
+		}
+		path = argv[3];
+	} else if (argc == 2 && strcmp(argv[1], "-h")) {
+		path = argv[1];
+	} else {
+		fprintf(stderr, "usage: %s [-t PDMV2_TYPE] FILE.pcap|-\n",
+			argv[0]);
 		return 1;
 	}
 
-	if (pcap_open(&pf, argv[1]))
+	if (pcap_open(&pf, path))
 		return 1;
 
 	ret = pcap_dump(&pf);
