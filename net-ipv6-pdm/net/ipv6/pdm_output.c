@@ -177,7 +177,9 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 
 	pdm_flow_key_xmit(&key, fl6, dst);
 	version = pdm_tx_version(sk, &key);
-	if (pdm_extra_len(sk, opt, version) > room)
+	len = pdm_extra_len(sk, opt, version);
+	/* Only RFC 8250 fits what ipv6_pdm_xmit_len() found room for. */
+	if (!len || len > room)
 		version = 1;
 	len = pdm_doh_len(dst1, version, v2_type);
 	if (WARN_ON_ONCE(!len || len - (dst1 ? ipv6_optlen(dst1) : 0) > room))
