@@ -85,6 +85,35 @@ for proj in linux iproute2; do
 		diff -r "$tmp/$proj" "$src"
 done
 
+# Usage: ynl_regen TREE: the series' generated netlink files (marked
+# "YNL-GEN", from a spec the series adds) are what the tree's
+# tools/net/ynl/ynl-gen-c.py makes of their spec, as netdev's
+# ynl-regen.sh checks. Needs python3-yaml and python3-jsonschema.
+ynl_regen() {
+	local tree=$1 f n=0 spec mode kind out
+	local -a params
+	for f in $(git -C "$tree" diff --name-only --diff-filter=AM pdm-base HEAD); do
+		grep -q '^/\* YNL-GEN \(kernel\|uapi\|user\)' "$tree/$f" || continue
+		# "/*	SPEC */" then "/* YNL-GEN MODE KIND */", as ynl-regen.sh
+		read -r -a params < <(grep -B1 -h '^/\* YNL-GEN' "$tree/$f" |
+			sed 's@/\*\(.*\)\*/@\1@' | tr '\n' ' ')
+		spec=${params[0]} mode=${params[2]} kind=${params[3]}
+		# The output's name is part of what is generated (its #include).
+		out=$tmp/ynl-regen/$(basename "$f")
+		mkdir -p "$tmp/ynl-regen"
+		(cd "$tree/tools/net/ynl" && /usr/bin/python3 ynl-gen-c.py \
+			--mode "$mode" "--$kind" --spec "$tree/$spec" -o "$out") ||
+			{ echo "$f: ynl-gen-c.py failed"; return 1; }
+		diff -u "$tree/$f" "$out" ||
+			{ echo "$f differs from what $spec generates"; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || { echo "no generated file in the series"; return 1; }
+	echo "$n generated files current"
+}
+check "generated netlink code matches its YAML spec (ynl-gen-c.py)" \
+	ynl_regen "$tmp/linux-tree"
+
 mkdir -p "$tmp/views"
 "$TOP/scripts/views.sh" "$tmp/linux-tree" "$tmp/views"
 for v in net-ipv6-pdm Documentation tools-testing-selftests; do
@@ -97,9 +126,11 @@ for p in $(series_patches "$TOP/patches/linux"); do
 	check "checkpatch --strict linux/$(basename "$p")" \
 		perl "$cp" --strict --quiet "$p"
 done
+# iproute2's tree has no MAINTAINERS file to update for new files.
 for p in $(series_patches "$TOP/patches/iproute2"); do
 	check "checkpatch --strict iproute2/$(basename "$p")" \
-		perl "$cp" --no-tree --strict --quiet "$p"
+		perl "$cp" --no-tree --strict --quiet \
+		--ignore FILE_PATH_CHANGES "$p"
 done
 
 # The builds: their results follow, renumbered.

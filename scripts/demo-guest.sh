@@ -10,6 +10,8 @@ usage() { echo "usage: $0 OUTDIR   (run in the patched kernel's VM)"; }
 out=${1:-${VM_SHARE:-/tmp}}
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
+# ip with "ip pdm" (the iproute2 series), from demo.sh
+IP=${PDM_IP:-ip}
 
 sysctl -q net.ipv6.pdm.enabled >/dev/null 2>&1 || {
 	echo "this kernel has no PDM (net.ipv6.pdm.enabled missing)" >&2
@@ -53,3 +55,11 @@ $PY "$here/pdm-decode.py" "$out/demo.pcap"
 echo
 echo "== PDM counters of the client (its /proc/net/snmp6)"
 ip netns exec pdm-cli grep '^Pdm6' /proc/net/snmp6
+echo
+echo "== ip -s pdm show (the client's state and the same counters, over netlink)"
+$IP -n pdm-cli -s pdm show
+echo
+echo "== ip pdm policy: no PDM towards a prefix whose paths drop it"
+$IP -n pdm-cli pdm policy add 2001:db8:bad::/48 mode off
+$IP -n pdm-cli pdm policy add 2001:db8::2 mode v1
+$IP -n pdm-cli pdm policy show

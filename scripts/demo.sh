@@ -12,7 +12,9 @@ Installs what is missing, builds the x86_64 test kernel with the series
 (cached), boots it with scripts/vm-run.sh and runs scripts/demo-guest.sh:
 UDP request/response and pings over a veth pair with 20 ms of delay,
 each packet's PDM fields, and the server delay and round trip derived
-from them. The capture is left in \$PDM_CACHE/demo/demo.pcap.
+from them; then the client's PDM state and counters, and a policy
+entry, through "ip pdm" of the iproute2 series (built, cached). The
+capture is left in \$PDM_CACHE/demo/demo.pcap.
 USAGE
 }
 [ "${1:-}" = "-h" ] && { usage; exit 0; }
@@ -21,5 +23,6 @@ pdm_lock
 "$TOP/scripts/setup.sh" >/dev/null
 "$TOP/scripts/prepare-tree.sh" linux
 kernel=$("$TOP/scripts/build-kernel.sh")
+iproute2=$("$TOP/scripts/build-iproute2.sh")
 "$TOP/scripts/vm-run.sh" -k "$kernel" -t 600 -S "$PDM_CACHE/demo" \
-	"bash $TOP/scripts/demo-guest.sh"
+	"PDM_IP=$iproute2/ip/ip bash $TOP/scripts/demo-guest.sh"

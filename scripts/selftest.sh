@@ -12,13 +12,15 @@ set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [-h] [-d] [-s SRC] [-k BZIMAGE] [-K KTAP] [-T SECONDS] [-- PDM_SH_ARGS...]
+usage: $0 [-h] [-d] [-s SRC] [-k BZIMAGE] [-i IPROUTE2] [-K KTAP] [-T SECONDS] [-- PDM_SH_ARGS...]
   -d          debug run: the test kernel with KASAN and kmemleak as well
               (scripts/config/kasan.config; own build directory
               \$PDM_CACHE/build-x86_64-kasan), the runner's timeout times
               $DEBUG_SLOWDOWN, a kmemleak scan after the test
   -s SRC      patched kernel tree (default \$PDM_CACHE/linux, prepared)
   -k BZIMAGE  kernel to boot (default: built from SRC by build-kernel.sh)
+  -i IPROUTE2 iproute2 build directory whose ip/ip the test runs (default:
+              built from patches/iproute2 by build-iproute2.sh)
   -K KTAP     where to write the flat KTAP result (default
               \$PDM_CACHE/logs/selftest[-debug].ktap)
   -T SECONDS  the runner's per-test timeout (default: the test's settings
@@ -31,12 +33,13 @@ USAGE
 }
 DEBUG_SLOWDOWN=3
 
-debug='' src='' kernel='' ktap='' tmo=''
-while getopts hds:k:K:T: o; do
+debug='' src='' kernel='' ktap='' tmo='' iproute2=''
+while getopts hds:k:i:K:T: o; do
 	case $o in
 	d) debug=1 ;;
 	s) src=$OPTARG ;;
 	k) kernel=$OPTARG ;;
+	i) iproute2=$OPTARG ;;
 	K) ktap=$OPTARG ;;
 	T) tmo=$OPTARG ;;
 	h) usage; exit 0 ;;
@@ -52,6 +55,7 @@ if [ -z "$src" ]; then
 	"$TOP/scripts/prepare-tree.sh" linux || fail "cannot prepare the tree"
 	src=$PDM_CACHE/linux
 fi
+src=$(cd "$src" && pwd)
 suffix=${debug:+-debug}
 out=$PDM_CACHE/build-x86_64${debug:+-kasan}
 ktap=${ktap:-$PDM_CACHE/logs/selftest$suffix.ktap}
@@ -64,6 +68,12 @@ if [ -z "$kernel" ]; then
 	kernel=$("$TOP/scripts/build-kernel.sh" -s "$src" -o "$out" "${frags[@]}") ||
 		fail "kernel build failed"
 fi
+
+if [ -z "$iproute2" ]; then
+	iproute2=$("$TOP/scripts/build-iproute2.sh") || fail "iproute2 build failed"
+fi
+[ -x "$iproute2/ip/ip" ] || fail "no $iproute2/ip/ip"
+iproute2=$(cd "$iproute2" && pwd)
 
 # uapi headers of the patched tree, then the kselftest installation.
 log "installing the net/pdm selftest"
@@ -112,7 +122,9 @@ if [ -n "$debug" ]; then
 	for i in 1 2; do echo scan >/sys/kernel/debug/kmemleak; sleep 5; done
 	echo '# kmemleak:'; sed 's/^/# /' /sys/kernel/debug/kmemleak"
 fi
+# The series' ip (ip pdm) first on PATH; the tree for ynl's cli.py.
 cmd="set -o pipefail
+export PATH=$iproute2/ip:\$PATH KSRC=$src
 { $body; } 2>&1 | tee $run
 rc=\$?
 echo 'kselftest: done' >/dev/kmsg

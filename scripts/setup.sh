@@ -47,8 +47,10 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev xz-utils ccache
 	sparse git
 	# kunit.py, the demo's decoder, bench.sh's summary, the selftest's
-	# traffic helpers.
-	python3
+	# traffic helpers; yaml and jsonschema for the kernel's ynl tools
+	# (ynl-gen-c.py regenerates the pdm family's code in the series
+	# check, cli.py drives the family in the selftest).
+	python3 python3-yaml python3-jsonschema
 	# iproute2 build (of the iproute2 series; nstat needs no patch, it
 	# reads the Pdm6* counters of /proc/net/snmp6): build-iproute2.sh
 	# copies the tree with rsync; optional libraries are not needed.

@@ -23,6 +23,8 @@ The fake /proc cases run nstat on a made-up net/snmp6 (Ip6*, Icmp6*,
 Udp6*, UdpLite6* lines, then the nine Pdm6* lines) with known values,
 once with the nstat under test and once with Debian's $DEBIAN_NSTAT
 (unpatched: it must show them too), unless that is the nstat under test.
+The ip pdm cases run the built ip (the series' ip pdm) on the host: its
+argument checks, which must refuse bad input before any netlink request.
 The VM cases boot BZIMAGE with scripts/vm-run.sh and run
 scripts/test-iproute2-guest.sh: two namespaces over veth with
 net.ipv6.pdm.enabled=1 ping each other; each namespace's /proc/net/snmp6
@@ -135,8 +137,18 @@ for ns in "${VM_NS[@]}"; do
 done
 VM_CASES+=("VM: no kernel report (WARN, lockdep, KASAN...) in the guest's log")
 
+# ip pdm's own argument checks: no kernel needed, none reaches netlink.
+IP_CASES=(
+	"ip pdm help: usage with show and policy add, del, show, flush"
+	"ip pdm policy add with an unknown mode: refused, naming the modes"
+	"ip pdm policy add without a mode: refused"
+	"ip pdm policy add with an IPv4 prefix: refused"
+	"ip pdm with an unknown command: refused, pointing to ip pdm help"
+)
+N_IP=${#IP_CASES[@]}
+
 echo "TAP version 13"
-echo "1..$((N_FAKE + ${#VM_CASES[@]}))"
+echo "1..$((N_FAKE + N_IP + ${#VM_CASES[@]}))"
 
 n=0 failed=0
 result() { # ok|fail|skip description [skip reason]
@@ -154,6 +166,7 @@ broken=''
 if [ -z "$nstat" ]; then
 	if out=$("$TOP/scripts/build-iproute2.sh" 2>"$tmp/build.log"); then
 		nstat=$out/misc/nstat
+		ipbin=$out/ip/ip
 		NSTATS[0]=$nstat
 		echo "# built nstat: $nstat"
 	else
@@ -296,6 +309,50 @@ cant=''
 	failed=$((failed + 1))
 }
 
+# ---- ip pdm's arguments --------------------------------------------------------
+
+# Usage: ip_refuses WANT ARGS...: ip ARGS fails, saying WANT (an ERE),
+# before it talks to the kernel (this host's has no pdm family, which ip
+# would report).
+ip_refuses() {
+	local want=$1 rc=0
+	shift
+	"$ipbin" "$@" >"$tmp/ip.out" 2>&1 || rc=$?
+	cat "$tmp/ip.out"
+	[ "$rc" -ne 0 ] || { echo "exit 0"; return 1; }
+	grep -Eq "$want" "$tmp/ip.out" || { echo "no /$want/ in the output"; return 1; }
+	# None reached the kernel: the host's lacks the family, and would say so.
+	! grep -q 'generic netlink family' "$tmp/ip.out"
+}
+
+ip_help() {
+	local c
+	"$ipbin" pdm help >"$tmp/ip.out" 2>&1
+	cat "$tmp/ip.out"
+	for c in "ip pdm \\[ show \\]" "policy add PREFIX mode MODE" \
+		"policy del PREFIX" "policy \\[ show \\]" "policy flush" \
+		"MODE := \\{ off \\| v1 \\| v2 \\}"; do
+		grep -Eq "$c" "$tmp/ip.out" || { echo "no /$c/"; return 1; }
+	done
+}
+
+if [ -z "${ipbin:-}" ]; then
+	for d in "${IP_CASES[@]}"; do
+		result skip "$d" "ip not built (-b NSTAT given)"
+	done
+else
+[ -x "$ipbin" ] || { cant="no $ipbin"; echo "# ip pdm cases: $cant"; }
+check "${IP_CASES[0]}" ip_help
+check "${IP_CASES[1]}" ip_refuses 'mode must be "off", "v1" or "v2"' \
+	pdm policy add 2001:db8::/32 mode v3
+check "${IP_CASES[2]}" ip_refuses '"mode" is required' \
+	pdm policy add 2001:db8::/32
+check "${IP_CASES[3]}" ip_refuses 'inet6 prefix is expected' \
+	pdm policy add 10.0.0.0/8 mode v1
+check "${IP_CASES[4]}" ip_refuses 'unknown, try "ip pdm help"' pdm bogus
+cant=''
+fi
+
 # ---- nstat on the patched kernel's /proc/net/snmp6, in the VM ----------------
 
 # The VM's results, in the share directory.
@@ -416,13 +473,13 @@ else
 fi
 if [ -n "$vm_reason" ]; then
 	echo "# VM cases: $vm_reason"
-	for d in "${VM_CASES[@]:$((n - N_FAKE))}"; do
+	for d in "${VM_CASES[@]:$((n - N_FAKE - N_IP))}"; do
 		result fail "$d"
 	done
 fi
 
-[ "$n" -eq "$((N_FAKE + ${#VM_CASES[@]}))" ] || {
-	echo "# BUG: $n cases, the plan says $((N_FAKE + ${#VM_CASES[@]}))"
+[ "$n" -eq "$((N_FAKE + N_IP + ${#VM_CASES[@]}))" ] || {
+	echo "# BUG: $n cases, the plan says $((N_FAKE + N_IP + ${#VM_CASES[@]}))"
 	failed=$((failed + 1))
 }
 echo "# $((n - failed)) passed or skipped, $failed failed"

@@ -225,6 +225,7 @@ static int __net_init pdm_net_init(struct net *net)
 	pn->version = PDM_DEFAULT_VERSION;
 	/* As draft-ietf-ippm-encrypted-pdmv2-13 writes, until IANA assigns. */
 	pn->v2_type = IPV6_TLV_PDM;
+	mutex_init(&pn->policy_mutex);
 
 	pn->mib = alloc_percpu(struct pdm_mib);
 	if (!pn->mib)
@@ -257,6 +258,7 @@ static void __net_exit pdm_net_exit(struct net *net)
 		static_branch_slow_dec_deferred(&ipv6_pdm_needed);
 	if (pn->optin)
 		static_branch_slow_dec_deferred(&ipv6_pdm_needed);
+	pdm_policy_flush(pn);
 	pdm_flows_destroy(pn);
 	free_percpu(pn->mib);
 	kfree(pn);
@@ -269,7 +271,8 @@ static struct pernet_operations pdm_net_ops = {
 };
 
 /**
- * ipv6_pdm_init - set up PDM: the flow entry cache, the per-netns state
+ * ipv6_pdm_init - set up PDM: the flow entry cache, the per-netns state,
+ * the pdm generic netlink family
  *
  * Return: 0 or a negative errno.
  */
@@ -282,7 +285,16 @@ int __init ipv6_pdm_init(void)
 		return err;
 	err = register_pernet_subsys(&pdm_net_ops);
 	if (err)
-		pdm_flow_cache_exit();
+		goto cache_exit;
+	err = pdm_nl_init();
+	if (err)
+		goto pernet_exit;
+	return 0;
+
+pernet_exit:
+	unregister_pernet_subsys(&pdm_net_ops);
+cache_exit:
+	pdm_flow_cache_exit();
 	return err;
 }
 
@@ -291,6 +303,7 @@ int __init ipv6_pdm_init(void)
  */
 void ipv6_pdm_exit(void)
 {
+	pdm_nl_exit();
 	unregister_pernet_subsys(&pdm_net_ops);
 	static_key_deferred_flush(&ipv6_pdm_needed);
 	pdm_flow_cache_exit();

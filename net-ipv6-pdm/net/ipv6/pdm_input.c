@@ -97,8 +97,7 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 	struct pdm_info pi;
 	const u8 *p;
 
-	if (!(sk ? pdm_sk_on(sk) : READ_ONCE(net->ipv6.sysctl.pdm_enabled)) ||
-	    !opt->dst1)
+	if (!opt->dst1 || !pdm_mode(sk, net, &ipv6_hdr(skb)->saddr))
 		return;
 	p = pdm_find((void *)(skb_network_header(skb) + opt->dst1), v2_type);
 	if (!p || !pdm_flow_key_rcv(&key, skb, opt, proto))

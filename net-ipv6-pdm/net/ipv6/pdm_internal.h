@@ -9,12 +9,16 @@
 
 #include <linux/in6.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/pdm.h>
+#include <linux/pdm_genl.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/ipv6.h>
 #include <net/snmp.h>
+
+struct netlink_ext_ack;
 
 /* Sizes of the options, type and length octets included. */
 #define PDM_V1_OPT_SIZE		12
@@ -188,6 +192,9 @@ struct pdm_mib {
  * @version: net.ipv6.pdm.version
  * @v2_type: net.ipv6.pdm.v2_type
  * @gp: next Global Pointers, for link-local and other source addresses
+ * @policies: the policy table, NULL when empty
+ * @policy_mutex: serialises changes to @policies
+ * @policy_gen: changes to @policies so far, for dumps to see one
  * @sysctl_hdr: the net.ipv6.pdm sysctl table
  * @optin: a socket opted in with IPV6_PDM: the static key is held for it
  */
@@ -203,9 +210,60 @@ struct pdm_net {
 	u8			version;
 	u8			v2_type;
 	atomic_t		gp[2];
+	struct pdm_policy_table __rcu *policies;
+	struct mutex		policy_mutex;	/* changes to policies */
+	u32			policy_gen;
 	struct ctl_table_header	*sysctl_hdr;
 	bool			optin;
 };
+
+/**
+ * struct pdm_policy - an entry of the policy table
+ * @prefix: the prefix, no bit set past @plen
+ * @plen: its length
+ * @mode: PDM_MODE_OFF, PDM_MODE_V1 or PDM_MODE_V2
+ */
+struct pdm_policy {
+	struct in6_addr	prefix;
+	u8		plen;
+	u8		mode;
+};
+
+/**
+ * struct pdm_policy_table - the policy table of a netns, never changed
+ * @rcu: deferred free, once replaced
+ * @n: entries in @ent
+ * @ngroups: groups in @group, one per prefix length in use
+ * @group: the entries of one prefix length, @plen, are from @start to the
+ *	next group's @start; group[@ngroups].start is @n
+ * @group.plen: the prefix length of the group
+ * @group.start: index of the group's first entry
+ * @ent: the entries, longest prefix first, then by prefix
+ */
+struct pdm_policy_table {
+	struct rcu_head		rcu;
+	u32			n;
+	u32			ngroups;
+	struct {
+		u8	plen;
+		u16	start;
+	} group[129 + 1];
+	struct pdm_policy	ent[] __counted_by(n);
+};
+
+int pdm_policies_match(const struct pdm_policy_table *t,
+		       const struct in6_addr *addr);
+struct pdm_policy_table *
+pdm_policies_with(const struct pdm_policy_table *t,
+		  const struct pdm_policy *p, bool del,
+		  struct netlink_ext_ack *extack);
+int pdm_policy_set(struct pdm_net *pn, const struct pdm_policy *p, bool del,
+		   struct netlink_ext_ack *extack);
+void pdm_policy_flush(struct pdm_net *pn);
+int pdm_policy_mode(struct pdm_net *pn, const struct in6_addr *addr);
+
+int pdm_nl_init(void);
+void pdm_nl_exit(void);
 
 #define PDM_INC_STATS(pn, field)	SNMP_INC_STATS((pn)->mib, field)
 #define PDM_ADD_STATS(pn, field, n)	SNMP_ADD_STATS((pn)->mib, field, n)
@@ -256,7 +314,8 @@ static inline int pdm_flow_ifindex(const struct in6_addr *remote, int ifindex)
 	       ifindex : 0;
 }
 
-bool pdm_sk_on(const struct sock *sk);
+u8 pdm_mode(const struct sock *sk, struct net *net,
+	    const struct in6_addr *remote);
 u8 pdm_sk_version(const struct sock *sk);
 u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key);
 struct pdm_flow *pdm_sk_flow(const struct sock *sk,

@@ -2,15 +2,17 @@
 /*
  * KUnit tests for IPv6 PDM (RFC 8250 and PDMv2): time encoding, option
  * parsing, header layout, the flow state machine, flow keys, the flow
- * table's bound and eviction order, the counter names, the Global Pointer
- * and the choice of version.
+ * table's bound and eviction order, the counter names, the Global Pointer,
+ * the choice of version and the policy table.
  */
 
 #include <kunit/test.h>
 #include <linux/icmpv6.h>
+#include <linux/inet.h>
 #include <linux/in6.h>
 #include <linux/ipv6.h>
 #include <linux/pdm.h>
+#include <linux/pdm_genl.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/net_namespace.h>
@@ -513,6 +515,180 @@ static void pdm_test_version_choice(struct kunit *test)
 			-EINVAL);
 }
 
+/* Builds a table entry by entry, as the netlink ops do. */
+static struct pdm_policy_table *pdm_test_policy(struct kunit *test,
+						struct pdm_policy_table *t,
+						const char *prefix, u8 plen,
+						u8 mode, bool del)
+{
+	struct pdm_policy p = { .plen = plen, .mode = mode };
+	struct pdm_policy_table *nt;
+
+	KUNIT_ASSERT_EQ(test, in6_pton(prefix, -1, p.prefix.s6_addr, -1, NULL),
+			1);
+	nt = pdm_policies_with(t, &p, del, NULL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(nt), "%s/%u: %ld", prefix, plen,
+			       PTR_ERR(nt));
+	kvfree(t);
+	return nt;
+}
+
+static int pdm_test_match(struct kunit *test, struct pdm_policy_table *t,
+			  const char *addr)
+{
+	struct in6_addr a;
+
+	KUNIT_EXPECT_EQ(test, in6_pton(addr, -1, a.s6_addr, -1, NULL), 1);
+	return pdm_policies_match(t, &a);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(pdm_test_kvfree, kvfree, const void *);
+
+/* The longest matching prefix decides; entries replace, delete, bound. */
+static void pdm_test_policy_match(struct kunit *test)
+{
+	struct pdm_policy_table *t = NULL, *full;
+	struct pdm_policy p = {};
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, NULL, "2001:db8::1"), -1);
+	t = pdm_test_policy(test, t, "2001:db8::", 32, PDM_MODE_V2, false);
+	t = pdm_test_policy(test, t, "2001:db8:1::", 48, PDM_MODE_OFF, false);
+	t = pdm_test_policy(test, t, "2001:db8:1::5", 128, PDM_MODE_V1, false);
+	t = pdm_test_policy(test, t, "fe80::", 10, PDM_MODE_V1, false);
+	t = pdm_test_policy(test, t, "2001:db8:2::", 48, PDM_MODE_V1, false);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kvfree,
+							t), 0);
+	KUNIT_EXPECT_EQ(test, t->n, 5);
+	KUNIT_EXPECT_EQ(test, t->ngroups, 4);
+
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db8::1"),
+			PDM_MODE_V2);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db8:1::1"),
+			PDM_MODE_OFF);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db8:1::5"),
+			PDM_MODE_V1);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db8:2:ffff::"),
+			PDM_MODE_V1);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db8:3::1"),
+			PDM_MODE_V2);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "febf::1"), PDM_MODE_V1);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "fec0::1"), -1);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db9::1"), -1);
+
+	/* ::/0 matches what nothing longer does; an entry is replaced. */
+	kunit_release_action(test, pdm_test_kvfree, t);
+	t = pdm_test_policy(test, NULL, "2001:db8::", 32, PDM_MODE_V2, false);
+	t = pdm_test_policy(test, t, "::", 0, PDM_MODE_OFF, false);
+	t = pdm_test_policy(test, t, "2001:db8::", 32, PDM_MODE_V1, false);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kvfree,
+							t), 0);
+	KUNIT_EXPECT_EQ(test, t->n, 2);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "2001:db8::1"),
+			PDM_MODE_V1);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "::1"), PDM_MODE_OFF);
+
+	/* Delete: a missing entry is an error; the last one empties it. */
+	p.plen = 64;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pdm_policies_with(t, &p, true, NULL)),
+			-ENOENT);
+	kunit_release_action(test, pdm_test_kvfree, t);
+	t = pdm_test_policy(test, NULL, "::", 0, PDM_MODE_OFF, false);
+	t = pdm_test_policy(test, t, "2001:db8::", 32, PDM_MODE_V1, false);
+	t = pdm_test_policy(test, t, "::", 0, 0, true);
+	KUNIT_EXPECT_EQ(test, t->n, 1);
+	KUNIT_EXPECT_EQ(test, pdm_test_match(test, t, "::1"), -1);
+	t = pdm_test_policy(test, t, "2001:db8::", 32, 0, true);
+	KUNIT_EXPECT_NULL(test, t);
+
+	/* PDM_MAX_POLICIES entries, then no more, but replacing one works. */
+	for (i = 0; i < PDM_MAX_POLICIES; i++) {
+		p.prefix.s6_addr32[0] = htonl(0x20010db8);
+		p.prefix.s6_addr32[1] = htonl(i);
+		p.plen = 64;
+		full = pdm_policies_with(t, &p, false, NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(full));
+		kvfree(t);
+		t = full;
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pdm_test_kvfree,
+							t), 0);
+	p.plen = 63;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pdm_policies_with(t, &p, false, NULL)),
+			-ENOSPC);
+	p.plen = 64;
+	p.mode = PDM_MODE_V1;
+	full = pdm_policies_with(t, &p, false, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(full));
+	KUNIT_EXPECT_EQ(test, full->n, PDM_MAX_POLICIES);
+	KUNIT_EXPECT_EQ(test, pdm_policies_match(full, &p.prefix), PDM_MODE_V1);
+	p.prefix.s6_addr32[1] = htonl(7);
+	KUNIT_EXPECT_EQ(test, pdm_policies_match(full, &p.prefix), PDM_MODE_OFF);
+	kvfree(full);
+}
+
+static void pdm_test_policy_restore(void *arg)
+{
+	struct pdm_net *pn = init_net.ipv6.pdm;
+
+	pdm_policy_flush(pn);
+	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, (unsigned long)arg);
+	pdm_flows_flush(pn);
+}
+
+/* The policy entry for the peer decides over the sysctls, not a socket. */
+static void pdm_test_policy_choice(struct kunit *test)
+{
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr b = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+	struct in6_addr c = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb9, [15] = 2 } };
+	struct pdm_policy p = { .prefix = b, .plen = 128 };
+	struct pdm_net *pn = init_net.ipv6.pdm;
+	struct pdm_flow_key key;
+	unsigned long enabled;
+	struct socket *sock;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_INET6, SOCK_DGRAM,
+					       IPPROTO_UDP, &sock), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_release_sock,
+							sock), 0);
+	enabled = init_net.ipv6.sysctl.pdm_enabled;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_policy_restore,
+							(void *)enabled), 0);
+	pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(1000), htons(2000));
+
+	/* Disabled: on towards b only, in the entry's version. */
+	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, 0);
+	p.mode = PDM_MODE_V1;
+	KUNIT_ASSERT_EQ(test, pdm_policy_set(pn, &p, false, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pdm_mode(sock->sk, &init_net, &b), 1);
+	KUNIT_EXPECT_EQ(test, pdm_mode(NULL, &init_net, &b), 1);
+	KUNIT_EXPECT_EQ(test, pdm_mode(sock->sk, &init_net, &c), 0);
+	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 1);
+
+	/* Enabled: off towards b only; elsewhere the sysctl's version. */
+	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, 1);
+	p.mode = PDM_MODE_OFF;
+	KUNIT_ASSERT_EQ(test, pdm_policy_set(pn, &p, false, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pdm_mode(sock->sk, &init_net, &b), 0);
+	KUNIT_EXPECT_EQ(test, pdm_mode(sock->sk, &init_net, &c),
+			READ_ONCE(pn->version));
+
+	/* A socket's own IPV6_PDM wins over the table. */
+	KUNIT_EXPECT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V2), 0);
+	KUNIT_EXPECT_EQ(test, pdm_mode(sock->sk, &init_net, &b), 2);
+	KUNIT_EXPECT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_OFF), 0);
+	KUNIT_EXPECT_EQ(test, pdm_mode(sock->sk, &init_net, &c), 0);
+
+	/* Deleted: the sysctls decide again. */
+	KUNIT_ASSERT_EQ(test, pdm_policy_set(pn, &p, true, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pdm_mode(NULL, &init_net, &b),
+			READ_ONCE(pn->version));
+	KUNIT_EXPECT_EQ(test, pdm_policy_set(pn, &p, true, NULL), -ENOENT);
+}
+
 /*
  * What writing and parsing one option costs, per version: printed, not
  * checked, as timings depend on the machine. The round trip is checked.
@@ -914,6 +1090,8 @@ static struct kunit_case pdm_test_cases[] = {
 	KUNIT_CASE(pdm_test_epoch),
 	KUNIT_CASE(pdm_test_gp),
 	KUNIT_CASE(pdm_test_version_choice),
+	KUNIT_CASE(pdm_test_policy_match),
+	KUNIT_CASE(pdm_test_policy_choice),
 	KUNIT_CASE(pdm_test_codec_cost),
 	KUNIT_CASE_PARAM(pdm_test_merge, pdm_merge_gen_params),
 	KUNIT_CASE(pdm_test_merge_limits),

@@ -106,7 +106,8 @@ unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 	    (sk_fullsock(sk) && sk->sk_type == SOCK_STREAM &&
 	     !ipv6_addr_any(&sk->sk_v6_daddr)) ||
 	    fl6->flowi6_proto != IPPROTO_TCP ||
-	    ipv6_addr_is_multicast(&fl6->daddr) || !pdm_sk_on(sk))
+	    ipv6_addr_is_multicast(&fl6->daddr) ||
+	    !pdm_mode(sk, sock_net(sk), &fl6->daddr))
 		return 0;
 	len = pdm_extra_len(sk, opt, 2) ?: pdm_extra_len(sk, opt, 1);
 	if (!len)
@@ -123,7 +124,7 @@ static void pdm_xmit_info(const struct sock *sk,
 			  struct pdm_info *pi)
 {
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
-	bool on = pdm_sk_on(sk);
+	bool on = pdm_mode(sk, sock_net(sk), &key->remote);
 	struct pdm_flow *f;
 
 	memset(pi, 0, sizeof(*pi));
@@ -220,7 +221,7 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 	u8 *buf;
 
 	if (ipc6->gso_size || ipv6_addr_is_multicast(&fl6->daddr) ||
-	    !pdm_sk_on(sk))
+	    !pdm_mode(sk, sock_net(sk), &fl6->daddr))
 		return 0;
 	if (fl6->flowi6_proto == IPPROTO_ICMPV6 &&
 	    fl6->fl6_icmp_type != ICMPV6_ECHO_REQUEST &&

@@ -30,20 +30,36 @@ static u8 pdm_sk_mode(const struct sock *sk)
 }
 
 /**
- * pdm_sk_on - whether a socket's packets are to carry PDM
- * @sk: the socket; one that is not a full socket (request, time-wait)
- *	follows its netns
+ * pdm_mode - whether packets to or from an address carry PDM, and which
+ * @sk: the socket, or NULL for a packet the kernel answers; one that is
+ *	not a full socket (request, time-wait) follows its netns
+ * @net: the netns
+ * @remote: the remote address
  *
- * Return: true if they are.
+ * The socket's IPV6_PDM decides if it is set; else the entry of the policy
+ * table that matches @remote; else net.ipv6.pdm.enabled and .version.
+ *
+ * Return: 0 for no PDM, else the version to send to a peer that has sent
+ * none (1 or 2).
  */
-bool pdm_sk_on(const struct sock *sk)
+u8 pdm_mode(const struct sock *sk, struct net *net,
+	    const struct in6_addr *remote)
 {
-	u8 mode = pdm_sk_mode(sk);
+	u8 mode = sk ? pdm_sk_mode(sk) : PDM_SK_NETNS;
+	struct pdm_net *pn = net->ipv6.pdm;
+	int policy;
 
-	if (mode == PDM_SK_NETNS)
-		return READ_ONCE(sock_net(sk)->ipv6.sysctl.pdm_enabled);
-	return mode != PDM_SK_OFF;
+	if (mode != PDM_SK_NETNS)
+		return mode - PDM_SK_OFF;
+	/* PDM_MODE_OFF, _V1 and _V2 are 0, 1 and 2. */
+	policy = pdm_policy_mode(pn, remote);
+	if (policy >= 0)
+		return policy;
+	if (!READ_ONCE(net->ipv6.sysctl.pdm_enabled))
+		return 0;
+	return READ_ONCE(pn->version);
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_mode);
 
 /**
  * pdm_sk_version - the version a socket's IPV6_PDM names
@@ -183,7 +199,7 @@ struct pdm_flow *pdm_sk_flow(const struct sock *sk,
  *
  * The socket's IPV6_PDM if it names a version; else the version the peer
  * last sent on the flow (reply in kind: an RFC 8250 peer gets RFC 8250);
- * else net.ipv6.pdm.version.
+ * else that of the policy entry for the peer, or net.ipv6.pdm.version.
  *
  * Return: 1 or 2.
  */
@@ -203,7 +219,8 @@ u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key)
 	if (f)
 		version = READ_ONCE(f->peer_version);
 	rcu_read_unlock();
-	return version ?: READ_ONCE(pn->version);
+	return version ?: pdm_mode(sk, sock_net(sk), &key->remote) ?:
+			   READ_ONCE(pn->version);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_tx_version);
 
@@ -303,8 +320,9 @@ struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
 	struct ipv6_txoptions *nopt, *old;
 	struct pdm_flow_key key;
 
-	if ((opt && opt->pdm_off) || !pdm_sk_on(sk) ||
-	    ipv6_addr_is_multicast(&sk->sk_v6_daddr))
+	if ((opt && opt->pdm_off) ||
+	    ipv6_addr_is_multicast(&sk->sk_v6_daddr) ||
+	    !pdm_mode(sk, sock_net(sk), &sk->sk_v6_daddr))
 		return opt;
 	pdm_flow_key_sk(&key, sk);
 	nopt = pdm_opt_slot(sk, opt, gfp_any(), pdm_tx_version(sk, &key));

@@ -73,11 +73,21 @@
 #   v2         PDMv2 (draft-ietf-ippm-encrypted-pdmv2-13) in clear: layout,
 #              PSNs, Global Pointer, reply in kind, option type, merge;
 #              decoded by pdm_parser from the draft's layout
+#   policy     the per-prefix policy table on the wire: off towards one
+#              prefix, PDMv2 towards another, the sysctls elsewhere; on
+#              towards a prefix where disabled; deleted, the sysctls again
+#   netlink    the pdm generic netlink family through ip pdm and through
+#              tools/net/ynl/cli.py: state and counters, every policy op,
+#              EPERM unprivileged, extack errors, the table's bound
 #   tshark     tshark decodes the same RFC 8250 values as pdm_parser (skipped
 #              when tshark is not installed)
 #
 # Needs root, ip (with xfrm), tc, tcpdump, python3, ping, nstat and pdm_parser;
-# tshark and mergecap are optional.
+# tshark and mergecap are optional. The policy and netlink cases need an ip
+# with "ip pdm" (iproute2 with PDM), netlink also the kernel tree's
+# tools/net/ynl/cli.py and Documentation/netlink/specs/pdm.yaml (KSRC, by
+# default the tree this script is in), python3 with yaml and jsonschema,
+# setpriv and unshare.
 
 # awk programs are single-quoted on purpose
 # shellcheck disable=SC2016
@@ -90,7 +100,7 @@ source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
 ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
 	   linklocal ipsec bulk frag sockopt tcpctl midway idle gso mergelim
-	   netnsdel v2 tshark"
+	   netnsdel v2 policy netlink tshark"
 TESTS=$ALL_TESTS
 
 # The results each case reports, in order. Every case reports all of them on
@@ -172,6 +182,15 @@ plan_case v2 "PDMv2 in its 32-octet layout on UDP, TCP, ICMPv6 echo and raw" \
 	"reply in kind: RFC 8250 to an RFC 8250 peer, PDMv2 to a PDMv2 one" \
 	"PDMv2 under v2_type 0x1e accounted; skipped by a receiver on 0x0f" \
 	"PDMv2 merged into the socket's IPV6_DSTOPTS, 4-octet aligned"
+plan_case policy "off to one prefix, PDMv2 to another, the sysctls elsewhere" \
+	"where disabled, a v2 entry gives PDMv2 to its prefix only" \
+	"entries deleted, the sysctls decide again"
+plan_case netlink "ip pdm show: the sysctls and the Pdm6* counters" \
+	"ip pdm policy add, replace, show, del and flush" \
+	"cli.py: state-get, policy-add, policy-get, policy-del, policy-flush" \
+	"EPERM unprivileged; allowed in a user namespace's own netns" \
+	"extack errors for malformed requests" \
+	"the table holds PDM_MAX_POLICIES entries and no more"
 plan_case tshark "tshark decodes the same PDM fields as pdm_parser"
 
 VERBOSE=0
@@ -275,6 +294,23 @@ GSO_SEGS=3
 # fragment check of ip6_append_data() counts them twice)
 MERGELIM_MTU=9000
 MERGELIM_SNAPLEN=4096
+
+# policy: two more prefixes of B, one for each entry of A's table
+POL_OFF_A=2001:db8:1::1
+POL_OFF_B=2001:db8:1::2
+POL_V2_A=2001:db8:2::1
+POL_V2_B=2001:db8:2::2
+POL_PINGS=3
+
+# netlink: the kernel tree, for cli.py and the family's spec
+KSRC=${KSRC:-$(readlink -f "$SCRIPT_DIR/../../../../..")}
+YNL_CLI=$KSRC/tools/net/ynl/cli.py
+YNL_SPEC=$KSRC/Documentation/netlink/specs/pdm.yaml
+PDM_MAX_POLICIES=1024
+# prefixes as cli.py takes binary attributes, in hex
+HEX_DB8=20010db8000000000000000000000000
+HEX_DB8_2=20010db8000200000000000000000000
+HEX_FE80=fe800000000000000000000000000000
 
 # v2: a socket's own option before PDMv2 (1e: unknown, skip)
 V2_DSTOPTS="00001e04deadbeef"
@@ -469,6 +505,8 @@ case_run()
 	mergelim)	pdm_mergelim_test;;
 	netnsdel)	pdm_netnsdel_test;;
 	v2)		pdm_v2_test;;
+	policy)		pdm_policy_test;;
+	netlink)	pdm_netlink_test;;
 	tshark)		pdm_tshark_test;;
 	esac
 	cleanup_topo
@@ -4060,6 +4098,393 @@ pdm_v2_test()
 		}' -v addr_a="$ADDR_A" 2>&1)
 	ck_out $? "$out" "capture"
 	ck_end "PDMv2 merged into the socket's IPV6_DSTOPTS, 4-octet aligned"
+}
+
+# Usage: have_ip_pdm: true if ip knows "ip pdm" (iproute2 with PDM)
+have_ip_pdm()
+{
+	ip pdm help 2>&1 | grep -q "policy"
+}
+
+# Usage: policy_setup: the topology, with POL_OFF_* and POL_V2_* on the
+# link as well; A speaks RFC 8250, B PDMv2.
+policy_setup()
+{
+	setup || return 1
+	ip -n "$NS_A" addr add "$POL_OFF_A/64" dev veth0 nodad &&
+		ip -n "$NS_A" addr add "$POL_V2_A/64" dev veth0 nodad &&
+		ip -n "$NS_B" addr add "$POL_OFF_B/64" dev veth0 nodad &&
+		ip -n "$NS_B" addr add "$POL_V2_B/64" dev veth0 nodad &&
+		pdm_sysctl "$NS_B" version 2
+}
+
+# Usage: policy_pings <capture>: A pings B's three addresses POL_PINGS times
+# each, captured in A as <capture>.
+policy_pings()
+{
+	local to
+
+	capture_start "$1" "$NS_A" || { diag "tcpdump did not start"; return 1; }
+	for to in "$ADDR_B" "$POL_OFF_B" "$POL_V2_B"; do
+		ip netns exec "$NS_A" ping -6 -q -c "$POL_PINGS" -i 0.2 -W 2 \
+			"$to" >/dev/null 2>&1 || { diag "ping $to failed"; return 1; }
+	done
+	capture_stop "$1" || { diag "$CAP_ERR"; return 1; }
+}
+
+# Usage: policy_check <capture> <main> <off> <v2>: the versions of PDM on
+# the echo requests A sent to B's three addresses, "-" for none, and those
+# of B's replies.
+policy_check()
+{
+	pdm_awk "$1" '
+		$F["proto"] != 58 || ($F["info"] != 128 && $F["info"] != 129) {
+			next
+		}
+		{
+			peer = $F["info"] == 128 ? $F["dst"] : $F["src"]
+			v = $F["ndoh"] == 0 ? "-" : (pdm_ok() ? $F["ver"] : "bad")
+			want = peer == off ? v_off : (peer == v2 ? v_v2 : v_main)
+			# B replies in kind, and PDMv2 to what comes without
+			if ($F["info"] == 129 && want == "-")
+				want = 2
+			n[peer]++
+			if (v != want)
+				err("PDM version " v ", expected " want)
+		}
+		END {
+			if (n[main] != 2 * pings || n[off] != 2 * pings ||
+			    n[v2] != 2 * pings)
+				fail("echo packets to and from " main ", " off \
+				     ", " v2 ": " n[main] + 0 ", " n[off] + 0 \
+				     ", " n[v2] + 0 ", expected " 2 * pings " each")
+		}' -v main="$ADDR_B" -v off="$POL_OFF_B" -v v2="$POL_V2_B" \
+		-v v_main="$2" -v v_off="$3" -v v_v2="$4" -v pings="$POL_PINGS"
+}
+
+pdm_policy_test()
+{
+	local out
+
+	if ! have_ip_pdm; then
+		while [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; do
+			ck_skip "ip without ip pdm"
+			ck_report
+		done
+		return
+	fi
+	policy_setup 2> "$TMP_DIR/setup.err" || {
+		diag "$(cat "$TMP_DIR/setup.err")"
+		case_abort "topology setup failed"
+		return
+	}
+
+	# A: RFC 8250 by its sysctls, off to POL_OFF_B's /48, PDMv2 to
+	# POL_V2_B's. What A receives from the off prefix is not accounted.
+	ip -n "$NS_A" pdm policy add 2001:db8:1::/48 mode off &&
+		ip -n "$NS_A" pdm policy add 2001:db8:2::/48 mode v2
+	ck_err $? "ip pdm policy add failed"
+	counters_save "$NS_A" policy.a
+	ck_err $? "cannot read the counters of A"
+	policy_pings policy1
+	ck_err $? "traffic failed"
+	out=$(policy_check policy1 1 - 2 2>&1)
+	ck_out $? "$out" "capture"
+	ck_counters "$NS_A" policy.a A Pdm6OutPkts=$((2 * POL_PINGS)) \
+		Pdm6InPkts=$((2 * POL_PINGS))
+	ck_end "off to one prefix, PDMv2 to another, the sysctls elsewhere"
+
+	# Disabled in A: only the v2 entry's prefix gets PDM, TCP and UDP too.
+	# B forgets its flows, and with them the versions A sent.
+	pdm_sysctl "$NS_A" enabled 0
+	ck_err $? "cannot set enabled=0 in A"
+	pdm_sysctl "$NS_B" enabled 0 && pdm_sysctl "$NS_B" enabled 1
+	ck_err $? "cannot flush B's flows"
+	counters_save "$NS_A" policy2.a
+	ck_err $? "cannot read the counters of A"
+	policy_pings policy2
+	ck_err $? "traffic failed"
+	out=$(policy_check policy2 - - 2 2>&1)
+	ck_out $? "$out" "capture"
+	capture_start policy2x "$NS_A"
+	ck_err $? "tcpdump did not start"
+	v2_exchange "$NS_A" "$POL_V2_B"
+	ck_err $? "to $POL_V2_B: $V2_ERR"
+	v2_exchange "$NS_A" "$ADDR_B"
+	ck_err $? "to $ADDR_B: $V2_ERR"
+	capture_stop policy2x
+	ck_err $? "$CAP_ERR"
+	out=$(pdm_awk policy2x '
+		$F["src"] != addr_a && $F["src"] != v2_a { next }
+		$F["proto"] == 58 && $F["info"] != 128 && $F["info"] != 129 { next }
+		{
+			v = $F["ndoh"] == 0 ? "-" : (pdm_ok() ? $F["ver"] : "bad")
+			want = $F["dst"] == v2_b ? 2 : "-"
+			n[$F["dst"] == v2_b, $F["proto"]]++
+			if (v != want)
+				err("PDM version " v ", expected " want)
+		}
+		END {
+			if (!n[1, 6] || !n[1, 17] || !n[1, 58] || !n[0, 6] ||
+			    !n[0, 17] || !n[0, 58])
+				fail("TCP, UDP, ICMPv6 from A to each address: " \
+				     n[1, 6] + 0 " " n[1, 17] + 0 " " n[1, 58] + 0 \
+				     ", " n[0, 6] + 0 " " n[0, 17] + 0 " " \
+				     n[0, 58] + 0)
+		}' -v addr_a="$ADDR_A" -v v2_a="$POL_V2_A" -v v2_b="$POL_V2_B" 2>&1)
+	ck_out $? "$out" "TCP, UDP and ICMPv6 capture"
+	ck_end "where disabled, a v2 entry gives PDMv2 to its prefix only"
+
+	# Enabled again, the off entry deleted, the v2 one flushed: the
+	# sysctls (RFC 8250) for every address.
+	pdm_sysctl "$NS_A" enabled 1
+	ck_err $? "cannot set enabled=1 in A"
+	ip -n "$NS_A" pdm policy del 2001:db8:1::/48
+	ck_err $? "ip pdm policy del failed"
+	ip -n "$NS_A" pdm policy flush
+	ck_err $? "ip pdm policy flush failed"
+	out=$(ip -n "$NS_A" pdm policy show 2>&1)
+	[ -z "$out" ]
+	ck_out $? "$out" "entries left after the flush"
+	policy_pings policy3
+	ck_err $? "traffic failed"
+	out=$(policy_check policy3 1 1 1 2>&1)
+	ck_out $? "$out" "capture"
+	ck_end "entries deleted, the sysctls decide again"
+}
+
+# Usage: json_check <json> <python expression over j>: true if the
+# expression holds for the parsed <json>; prints what it got otherwise.
+json_check()
+{
+	python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+ok = eval("(" + sys.argv[2] + ")")
+if not ok:
+    print("got:", json.dumps(j))
+sys.exit(0 if ok else 1)' "$1" "$2"
+}
+
+# Usage: ynl <ns> <cli.py args...>: tools/net/ynl/cli.py on the pdm family
+ynl()
+{
+	local ns=$1; shift
+
+	ip netns exec "$ns" python3 "$YNL_CLI" --spec "$YNL_SPEC" \
+		--output-json "$@"
+}
+
+# The Pdm6* counters of a snmp6 copy as ip -j pdm's stats names.
+snmp6_stats_json()
+{
+	awk '
+		BEGIN { printf("{") }
+		$1 ~ /^Pdm6/ {
+			name = substr($1, 5)
+			gsub(/[A-Z]/, "_&", name)
+			name = tolower(substr(name, 2))
+			sub(/no_mem$/, "nomem", name)
+			printf("%s\"%s\": %s", sep, name, $2)
+			sep = ", "
+		}
+		END { printf("}") }' "$1"
+}
+
+pdm_netlink_test()
+{
+	local out rc stats i cnt
+
+	if ! have_ip_pdm; then
+		while [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; do
+			ck_skip "ip without ip pdm"
+			ck_report
+		done
+		return
+	fi
+	case_setup || return
+
+	# Settings and counters as the sysctls and /proc/net/snmp6 say.
+	pdm_sysctl "$NS_A" version 1 && pdm_sysctl "$NS_A" v2_type 0x1e &&
+		pdm_sysctl "$NS_A" max_flows 1000 &&
+		pdm_sysctl "$NS_A" flow_timeout 77
+	ck_err $? "cannot set the sysctls of A"
+	ip netns exec "$NS_A" ping -6 -q -c 2 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	counters_save "$NS_A" netlink.a
+	ck_err $? "cannot read the counters of A"
+	stats=$(snmp6_stats_json "$TMP_DIR/netlink.a.counters")
+	out=$(ip -n "$NS_A" -j -s pdm show 2>&1)
+	ck_out $? "$out" "ip -j -s pdm show failed"
+	json_check "$out" '
+j["enabled"] == 1 and j["version"] == 1 and j["v2_type"] == 0x1e and
+j["max_flows"] == 1000 and j["flow_timeout"] == 77 and j["policies"] == 0 and
+j["flows"] >= 1 and j["stats"] == '"$stats"' and j["stats"]["in_pkts"] == 2'
+	ck_err $? "ip -j -s pdm show: $out; counters $stats"
+	out=$(ip -n "$NS_A" -s pdm show 2>&1)
+	echo "$out" | grep -q "enabled 1 version 1 v2_type 0x1e max_flows 1000 flow_timeout 77s" &&
+		echo "$out" | grep -q "in_pkts 2 "
+	ck_out $? "$out" "ip -s pdm show"
+	ck_end "ip pdm show: the sysctls and the Pdm6* counters"
+
+	# Every op, through ip; entries come longest prefix first.
+	ip -n "$NS_A" pdm policy add 2001:db8::/32 mode v2 &&
+		ip -n "$NS_A" pdm policy add 2001:db8:1::5 mode v1 &&
+		ip -n "$NS_A" pdm policy add default mode off &&
+		ip -n "$NS_A" pdm policy add 2001:db8::/32 mode v1
+	ck_err $? "ip pdm policy add failed"
+	out=$(ip -n "$NS_A" -j pdm policy show 2>&1)
+	json_check "$out" 'j == [{"prefix": "2001:db8:1::5/128", "mode": "v1"},
+		{"prefix": "2001:db8::/32", "mode": "v1"},
+		{"prefix": "default", "mode": "off"}]'
+	ck_out $? "$out" "ip -j pdm policy show after add and replace"
+	out=$(ip -n "$NS_A" pdm policy show 2>&1)
+	[ "$out" = "2001:db8:1::5/128 mode v1
+2001:db8::/32 mode v1
+default mode off" ]
+	ck_out $? "$out" "ip pdm policy show"
+	out=$(ip -n "$NS_A" -j pdm show 2>&1)
+	json_check "$out" 'j["policies"] == 3'
+	ck_err $? "ip -j pdm show after add: $out"
+	ip -n "$NS_A" pdm policy del 2001:db8:1::5/128
+	ck_err $? "ip pdm policy del failed"
+	out=$(ip -n "$NS_A" -j pdm policy show 2>&1)
+	json_check "$out" 'len(j) == 2 and j[0]["prefix"] == "2001:db8::/32"'
+	ck_out $? "$out" "ip -j pdm policy show after del"
+	ip -n "$NS_A" pdm policy flush
+	ck_err $? "ip pdm policy flush failed"
+	out=$(ip -n "$NS_A" -j pdm policy show 2>&1)
+	json_check "$out" 'j == []'
+	ck_out $? "$out" "ip -j pdm policy show after flush"
+	out=$(ip -n "$NS_B" -j pdm policy show 2>&1)
+	json_check "$out" 'j == []'
+	ck_out $? "$out" "B's table, which A's changes must not touch"
+	ck_end "ip pdm policy add, replace, show, del and flush"
+
+	# The same through cli.py, from the spec alone.
+	if [ ! -r "$YNL_CLI" ] || [ ! -r "$YNL_SPEC" ] ||
+	   ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+		ck_skip "no $YNL_CLI, $YNL_SPEC or python3 yaml and jsonschema"
+	else
+		out=$(ynl "$NS_A" --do state-get 2>&1)
+		json_check "$out" 'j["version"] == 1 and j["v2-type"] == 0x1e and
+j["stats"]["in-pkts"] == 2 and j["policies"] == 0'
+		ck_out $? "$out" "cli.py state-get"
+		ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8_2"'", "prefix-len": 48, "mode": "v2"}' \
+			> "$TMP_DIR/ynl.out" 2>&1 &&
+			ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_FE80"'", "prefix-len": 10, "mode": "off"}' \
+			>> "$TMP_DIR/ynl.out" 2>&1
+		ck_out $? "$(cat "$TMP_DIR/ynl.out")" "cli.py policy-add"
+		out=$(ynl "$NS_A" --dump policy-get 2>&1)
+		json_check "$out" 'j == [{"prefix": "2001:db8:2::", "prefix-len": 48, "mode": "v2"},
+			{"prefix": "fe80::", "prefix-len": 10, "mode": "off"}]'
+		ck_out $? "$out" "cli.py policy-get"
+		out=$(ip -n "$NS_A" pdm policy show 2>&1)
+		echo "$out" | grep -qx "2001:db8:2::/48 mode v2"
+		ck_out $? "$out" "ip pdm policy show of cli.py's entries"
+		out=$(ynl "$NS_A" --do policy-del --json \
+			'{"prefix": "'"$HEX_DB8_2"'", "prefix-len": 48}' 2>&1)
+		ck_out $? "$out" "cli.py policy-del"
+		out=$(ynl "$NS_A" --dump policy-get 2>&1)
+		json_check "$out" 'len(j) == 1 and j[0]["prefix"] == "fe80::"'
+		ck_out $? "$out" "cli.py policy-get after policy-del"
+		out=$(ynl "$NS_A" --do policy-flush 2>&1)
+		ck_out $? "$out" "cli.py policy-flush"
+		out=$(ynl "$NS_A" --dump policy-get 2>&1)
+		json_check "$out" 'j == []'
+		ck_out $? "$out" "cli.py policy-get after policy-flush"
+	fi
+	ck_end "cli.py: state-get, policy-add, policy-get, policy-del, policy-flush"
+
+	# Reading is for anyone, changing for CAP_NET_ADMIN over the netns: an
+	# unprivileged user has it in a user namespace of its own, for the
+	# netns it makes there, and nowhere else.
+	if ! command -v setpriv >/dev/null || ! command -v unshare >/dev/null; then
+		ck_skip "no setpriv or unshare"
+	else
+		out=$(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 \
+			--clear-groups --inh-caps=-all ip pdm show 2>&1)
+		ck_out $? "$out" "ip pdm show unprivileged"
+		out=$(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 \
+			--clear-groups --inh-caps=-all \
+			ip pdm policy add 2001:db8::/32 mode off 2>&1)
+		rc=$?
+		[ "$rc" -ne 0 ] && echo "$out" | grep -q "Operation not permitted"
+		ck_out $? "$out" "ip pdm policy add unprivileged: exit $rc"
+		out=$(ip -n "$NS_A" -j pdm policy show 2>&1)
+		json_check "$out" 'j == []'
+		ck_out $? "$out" "the unprivileged add left an entry"
+		out=$(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 \
+			--clear-groups --inh-caps=-all unshare -U -r -n sh -c '
+			ip pdm policy add 2001:db8::/32 mode off &&
+			ip pdm policy show' 2>&1)
+		[ "$out" = "2001:db8::/32 mode off" ]
+		ck_out $? "$out" "policy add in a user namespace's own netns"
+	fi
+	ck_end "EPERM unprivileged; allowed in a user namespace's own netns"
+
+	# Malformed requests: the kernel's extack message reaches the user.
+	out=$(ip -n "$NS_A" pdm policy add 2001:db8::1/32 mode v1 2>&1)
+	rc=$?
+	[ "$rc" -ne 0 ] && echo "$out" | grep -q "Prefix has bits set past its length"
+	ck_out $? "$out" "host bits: exit $rc"
+	out=$(ip -n "$NS_A" pdm policy del 2001:db8:9::/48 2>&1)
+	rc=$?
+	[ "$rc" -ne 0 ] && echo "$out" | grep -q "No policy entry for this prefix"
+	ck_out $? "$out" "del of a missing entry: exit $rc"
+	if [ -r "$YNL_CLI" ] && [ -r "$YNL_SPEC" ]; then
+		out=$(ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 129, "mode": "v1"}' 2>&1)
+		rc=$?
+		[ "$rc" -ne 0 ] && echo "$out" | grep -q "bad-attr.*prefix-len"
+		ck_out $? "$out" "prefix-len 129: exit $rc"
+		out=$(ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 32, "mode": 3}' 2>&1)
+		rc=$?
+		[ "$rc" -ne 0 ] && echo "$out" | grep -q "bad-attr.*mode"
+		ck_out $? "$out" "mode 3: exit $rc"
+		out=$(ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "20010db8", "prefix-len": 32, "mode": "v1"}' 2>&1)
+		rc=$?
+		[ "$rc" -ne 0 ] && echo "$out" | grep -q "bad-attr.*prefix"
+		ck_out $? "$out" "4-octet prefix: exit $rc"
+		out=$(ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 32}' 2>&1)
+		rc=$?
+		[ "$rc" -ne 0 ] && echo "$out" | grep -q "miss-type.*mode"
+		ck_out $? "$out" "no mode: exit $rc"
+	else
+		ck_skip "no $YNL_CLI or $YNL_SPEC"
+	fi
+	out=$(ip -n "$NS_A" -j pdm policy show 2>&1)
+	json_check "$out" 'j == []'
+	ck_out $? "$out" "a malformed request left an entry"
+	ck_end "extack errors for malformed requests"
+
+	# PDM_MAX_POLICIES entries, in one batch; one more is refused, a
+	# replacement is not.
+	for ((i = 0; i < PDM_MAX_POLICIES; i++)); do
+		printf 'pdm policy add 2001:db8:%x::/48 mode v2\n' "$i"
+	done > "$TMP_DIR/policies.batch"
+	out=$(ip -n "$NS_A" -batch "$TMP_DIR/policies.batch" 2>&1)
+	ck_out $? "$out" "ip -batch of $PDM_MAX_POLICIES adds"
+	out=$(ip -n "$NS_A" pdm policy add 2001:db9::/32 mode v2 2>&1)
+	rc=$?
+	[ "$rc" -ne 0 ] && echo "$out" | grep -q "Policy table full"
+	ck_out $? "$out" "entry $((PDM_MAX_POLICIES + 1)): exit $rc"
+	ip -n "$NS_A" pdm policy add 2001:db8:7::/48 mode off
+	ck_err $? "replacing an entry of a full table failed"
+	cnt=$(ip -n "$NS_A" pdm policy show 2>/dev/null | wc -l)
+	[ "$cnt" -eq "$PDM_MAX_POLICIES" ]
+	ck_err $? "ip pdm policy show: $cnt entries, expected $PDM_MAX_POLICIES"
+	out=$(ip -n "$NS_A" -j pdm show 2>&1)
+	json_check "$out" 'j["policies"] == '"$PDM_MAX_POLICIES"
+	ck_out $? "$out" "ip -j pdm show: policies"
+	ip -n "$NS_A" pdm policy flush
+	ck_err $? "ip pdm policy flush failed"
+	ck_end "the table holds PDM_MAX_POLICIES entries and no more"
 }
 
 # Usage: tshark_compare <pcap>: decode <pcap> with pdm_parser and tshark and

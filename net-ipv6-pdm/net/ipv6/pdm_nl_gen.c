@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/pdm.yaml */
+/* YNL-GEN kernel source */
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "pdm_nl_gen.h"
+
+#include <uapi/linux/pdm_genl.h>
+
+/* PDM_CMD_POLICY_ADD - do */
+static const struct nla_policy pdm_policy_add_nl_policy[PDM_A_POLICY_MODE + 1] = {
+	[PDM_A_POLICY_PREFIX] = NLA_POLICY_EXACT_LEN(16),
+	[PDM_A_POLICY_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[PDM_A_POLICY_MODE] = NLA_POLICY_MAX(NLA_U32, 2),
+};
+
+/* PDM_CMD_POLICY_DEL - do */
+static const struct nla_policy pdm_policy_del_nl_policy[PDM_A_POLICY_PREFIX_LEN + 1] = {
+	[PDM_A_POLICY_PREFIX] = NLA_POLICY_EXACT_LEN(16),
+	[PDM_A_POLICY_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+/* Ops table for pdm */
+const struct genl_split_ops pdm_nl_ops[5] = {
+	{
+		.cmd	= PDM_CMD_STATE_GET,
+		.doit	= pdm_nl_state_get_doit,
+		.flags	= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PDM_CMD_POLICY_ADD,
+		.doit		= pdm_nl_policy_add_doit,
+		.policy		= pdm_policy_add_nl_policy,
+		.maxattr	= PDM_A_POLICY_MODE,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PDM_CMD_POLICY_DEL,
+		.doit		= pdm_nl_policy_del_doit,
+		.policy		= pdm_policy_del_nl_policy,
+		.maxattr	= PDM_A_POLICY_PREFIX_LEN,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= PDM_CMD_POLICY_GET,
+		.dumpit	= pdm_nl_policy_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd	= PDM_CMD_POLICY_FLUSH,
+		.doit	= pdm_nl_policy_flush_doit,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+};
