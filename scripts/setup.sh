@@ -51,6 +51,9 @@ PKGS=(
 	# (ynl-gen-c.py regenerates the pdm family's code in the series
 	# check, cli.py drives the family in the selftest).
 	python3 python3-yaml python3-jsonschema
+	# pdm_crypt.py: the selftest's own AES-GCM, to decrypt protected
+	# PDMv2 from a capture (and regenerate the KUnit vectors).
+	python3-cryptography
 	# iproute2 build (of the iproute2 series; nstat needs no patch, it
 	# reads the Pdm6* counters of /proc/net/snmp6): build-iproute2.sh
 	# copies the tree with rsync; optional libraries are not needed.

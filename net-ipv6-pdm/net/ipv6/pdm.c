@@ -189,6 +189,13 @@ const char * const pdm_mib_names[__PDM_MIB_MAX] = {
 	[PDM_MIB_FLOWSEVICTED]	= "Pdm6FlowsEvicted",
 	[PDM_MIB_FLOWSNOMEM]	= "Pdm6FlowsNoMem",
 	[PDM_MIB_SOCKFLOWS]	= "Pdm6SockFlows",
+	[PDM_MIB_OUTPROTECTED]	= "Pdm6OutProtected",
+	[PDM_MIB_OUTNOKEY]	= "Pdm6OutNoKey",
+	[PDM_MIB_INPROTECTED]	= "Pdm6InProtected",
+	[PDM_MIB_INAUTHFAILED]	= "Pdm6InAuthFailed",
+	[PDM_MIB_INNOKEY]	= "Pdm6InNoKey",
+	[PDM_MIB_INREPLAYED]	= "Pdm6InReplayed",
+	[PDM_MIB_INUNPROTECTED]	= "Pdm6InUnprotected",
 };
 EXPORT_SYMBOL_IF_KUNIT(pdm_mib_names);
 
@@ -233,13 +240,18 @@ static int __net_init pdm_net_init(struct net *net)
 	err = pdm_flows_init(pn);
 	if (err)
 		goto free_mib;
-	err = pdm_sysctl_register(net, pn);
+	err = pdm_keys_init(pn);
 	if (err)
 		goto free_flows;
+	err = pdm_sysctl_register(net, pn);
+	if (err)
+		goto free_keys;
 
 	net->ipv6.pdm = pn;
 	return 0;
 
+free_keys:
+	pdm_keys_destroy(pn);
 free_flows:
 	pdm_flows_destroy(pn);
 free_mib:
@@ -259,6 +271,7 @@ static void __net_exit pdm_net_exit(struct net *net)
 	if (pn->optin)
 		static_branch_slow_dec_deferred(&ipv6_pdm_needed);
 	pdm_policy_flush(pn);
+	pdm_keys_destroy(pn);
 	pdm_flows_destroy(pn);
 	free_percpu(pn->mib);
 	kfree(pn);
@@ -283,9 +296,12 @@ int __init ipv6_pdm_init(void)
 	err = pdm_flow_cache_init();
 	if (err)
 		return err;
-	err = register_pernet_subsys(&pdm_net_ops);
+	err = pdm_keys_wq_init();
 	if (err)
 		goto cache_exit;
+	err = register_pernet_subsys(&pdm_net_ops);
+	if (err)
+		goto wq_exit;
 	err = pdm_nl_init();
 	if (err)
 		goto pernet_exit;
@@ -293,6 +309,8 @@ int __init ipv6_pdm_init(void)
 
 pernet_exit:
 	unregister_pernet_subsys(&pdm_net_ops);
+wq_exit:
+	pdm_keys_wq_exit();
 cache_exit:
 	pdm_flow_cache_exit();
 	return err;
@@ -305,6 +323,7 @@ void ipv6_pdm_exit(void)
 {
 	pdm_nl_exit();
 	unregister_pernet_subsys(&pdm_net_ops);
+	pdm_keys_wq_exit();
 	static_key_deferred_flush(&ipv6_pdm_needed);
 	pdm_flow_cache_exit();
 }

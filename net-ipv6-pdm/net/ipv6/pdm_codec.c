@@ -115,6 +115,47 @@ static enum pdm_verdict pdm_parse_v2(const u8 *opt, struct pdm_info *pi)
 	return PDM_OK;
 }
 
+/* The clear fields of protected PDMv2; the rest waits for pdm_open(). */
+static enum pdm_verdict pdm_parse_v2p(const u8 *opt, struct pdm_info *pi)
+{
+	u16 ver_epoch = get_unaligned_be16(opt + 2);
+
+	if (ver_epoch >> 12 != PDM_V2_VERSION)
+		return PDM_BADVER;
+	memset(pi, 0, sizeof(*pi));
+	pi->version = 2;
+	pi->prot = 1;
+	pi->type = opt[0];
+	pi->epoch = ver_epoch & PDM_V2_EPOCH_MASK;
+	pi->psntp = get_unaligned_be32(opt + 4);
+	return PDM_OK;
+}
+
+/**
+ * pdm_parse_sealed - decode the fields a protected PDMv2 option hid
+ * @plain: the PDM_V2P_SEALED_LEN octets pdm_open() decrypted: those of a
+ *	clear PDMv2 option from PSN Last Received on
+ * @pi: the option, as pdm_parse() decoded its clear fields
+ */
+void pdm_parse_sealed(const u8 *plain, struct pdm_info *pi)
+{
+	u8 opt[PDM_V2_OPT_SIZE];
+	struct pdm_info clear;
+
+	memset(opt, 0, offsetof(struct ipv6_pdm_v2_opt, psnlr));
+	put_unaligned_be16(PDM_V2_VERSION << 12, opt + 2);
+	memcpy(opt + offsetof(struct ipv6_pdm_v2_opt, psnlr), plain,
+	       PDM_V2P_SEALED_LEN);
+	pdm_parse_v2(opt, &clear);
+	pi->psnlr = clear.psnlr;
+	pi->gp = clear.gp;
+	pi->scale_dtlr = clear.scale_dtlr;
+	pi->scale_dtls = clear.scale_dtls;
+	pi->delta_tlr = clear.delta_tlr;
+	pi->delta_tls = clear.delta_tls;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_parse_sealed);
+
 /**
  * pdm_parse - decode a PDM option
  * @opt: the option, starting at its type octet
@@ -125,7 +166,8 @@ static enum pdm_verdict pdm_parse_v2(const u8 *opt, struct pdm_info *pi)
  * The version is told by the option length: RFC 8250's octet 2 is
  * ScaleDTLR, which any value may fill, so the Version nibble of PDMv2
  * cannot tell the two apart; it is checked once the length said PDMv2.
- * RFC 8250 options are of type IPV6_TLV_PDM only.
+ * RFC 8250 options are of type IPV6_TLV_PDM only. Of a protected PDMv2
+ * option (@pi->prot) only the clear fields are decoded.
  *
  * Return: PDM_OK, or why the option cannot be used.
  */
@@ -149,6 +191,10 @@ enum pdm_verdict pdm_parse(const u8 *opt, unsigned int avail, u8 v2_type,
 		if (opt[0] != v2_type)
 			return PDM_BADLEN;
 		return pdm_parse_v2(opt, pi);
+	case PDM_V2P_DATA_LEN:
+		if (opt[0] != v2_type)
+			return PDM_BADLEN;
+		return pdm_parse_v2p(opt, pi);
 	default:
 		return PDM_BADLEN;
 	}
@@ -214,14 +260,37 @@ static void pdm_write_v2(u8 *buf, const struct pdm_info *pi)
 	put_unaligned_be16(pi->delta_tls, &v2->delta_tls);
 }
 
+/*
+ * Protected PDMv2, not sealed yet: the clear PDMv2 option's octets from
+ * PSN Last Received on where pdm_seal() encrypts them; IV and tag 0.
+ */
+static void pdm_write_v2p(u8 *buf, const struct pdm_info *pi)
+{
+	u8 clear[PDM_V2_OPT_SIZE];
+
+	pdm_write_v2(clear, pi);
+	memcpy(buf, clear, PDM_V2P_IV_OFF);
+	buf[1] = PDM_V2P_DATA_LEN;
+	memset(buf + PDM_V2P_IV_OFF, 0, PDM_GCM_IV_LEN);
+	memcpy(buf + PDM_V2P_SEALED_OFF,
+	       clear + offsetof(struct ipv6_pdm_v2_opt, psnlr),
+	       PDM_V2P_SEALED_LEN);
+	memset(buf + PDM_V2P_SEALED_OFF + PDM_V2P_SEALED_LEN, 0,
+	       PDM_GCM_TAG_LEN);
+}
+
 /**
  * pdm_opt_write - write a PDM option
- * @buf: where, pdm_opt_size(@pi->version) octets from the option type on
+ * @buf: where, pdm_opt_size(pdm_form(@pi)) octets from the option type on
  * @pi: the fields; @pi->type is the type of a PDMv2 option
+ *
+ * A protected option is written in clear, for pdm_seal() to seal.
  */
 void pdm_opt_write(u8 *buf, const struct pdm_info *pi)
 {
-	if (pi->version == 2)
+	if (pi->prot)
+		pdm_write_v2p(buf, pi);
+	else if (pi->version == 2)
 		pdm_write_v2(buf, pi);
 	else
 		pdm_write_v1(buf, pi);
@@ -272,15 +341,15 @@ static unsigned int pdm_opts_end(const struct ipv6_opt_hdr *dst1, u8 v2_type)
  * that its 16-bit fields are aligned; PDMv2 on a 4-octet one, for its
  * 32-bit fields.
  */
-static unsigned int pdm_opt_start(unsigned int end, u8 version)
+static unsigned int pdm_opt_start(unsigned int end, u8 form)
 {
-	return version == 2 ? ALIGN(end, 4) : ALIGN(end, 2);
+	return form >= 2 ? ALIGN(end, 4) : ALIGN(end, 2);
 }
 
 /**
  * pdm_doh_len - length of the final Destination Options header with PDM
  * @dst1: the socket's own final destination options header, or NULL
- * @version: the version of the option
+ * @version: the form of the option: its version, or PDM_FORM_V2P
  * @v2_type: the option type PDMv2 uses
  *
  * PDM goes after the last option of @dst1, aligned for its fields, and
@@ -314,6 +383,30 @@ static void pdm_pad(u8 *buf, unsigned int n)
 	memset(buf + 2, 0, n - 2);
 }
 
+/*
+ * What fills a slot that gets no PDM: RFC 4727's experimental type 0x3E,
+ * which receivers skip (action 00). Not padding, as receivers drop runs of
+ * more than 7 octets of it; and never a PDM type, as its change-en-route
+ * bit is set.
+ */
+#define PDM_TLV_VOID	0x3e
+
+/**
+ * pdm_opt_blank - turn a slot into an option receivers skip
+ * @buf: the slot
+ * @len: its length, 2 to 257 octets
+ *
+ * For a protected option that cannot be sealed: the packet goes without
+ * PDM rather than with it in clear or under a reused nonce.
+ */
+void pdm_opt_blank(u8 *buf, unsigned int len)
+{
+	buf[0] = PDM_TLV_VOID;
+	buf[1] = len - 2;
+	memset(buf + 2, 0, len - 2);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_opt_blank);
+
 /**
  * pdm_doh_build - write the final Destination Options header
  * @buf: where to write @len octets
@@ -339,10 +432,10 @@ unsigned int pdm_doh_build(u8 *buf, unsigned int len,
 		memcpy(buf, dst1, off);
 	buf[0] = nexthdr;
 	buf[1] = len / 8 - 1;
-	pdm_off = pdm_opt_start(off, pi->version);
+	pdm_off = pdm_opt_start(off, pdm_form(pi));
 	pdm_pad(buf + off, pdm_off - off);
 	pdm_opt_write(buf + pdm_off, pi);
-	off = pdm_off + pdm_opt_size(pi->version);
+	off = pdm_off + pdm_opt_size(pdm_form(pi));
 	pdm_pad(buf + off, len - off);
 	return pdm_off;
 }

@@ -299,8 +299,11 @@ void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from)
 	to->psnlr = from->psnlr;
 	to->t_tx = from->t_tx;
 	to->t_rx = from->t_rx;
+	to->win_top = from->win_top;
+	to->win = from->win;
 	spin_unlock_bh(&from->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_copy);
 
 /**
  * pdm_flow_get - find the flow of @key, or create it
@@ -419,15 +422,52 @@ void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_tx);
 
+/*
+ * Anti-replay of authentic protected options, on PSN This Packet, as
+ * IPsec's window (RFC 4303 3.4.3): a PSN above the highest seen moves the
+ * window; one within the 64 below it is taken once; older ones are not.
+ * Serial-number arithmetic: PSNs wrap. Caller holds f->lock.
+ */
+static bool pdm_flow_replayed(struct pdm_flow *f, u32 psn)
+{
+	u32 back;
+	s32 d;
+
+	if (!(f->flags & PDM_F_WIN)) {
+		f->win_top = psn;
+		f->win = 1;
+		f->flags |= PDM_F_WIN;
+		return false;
+	}
+	d = psn - f->win_top;
+	if (d > 0) {
+		f->win = d >= 64 ? 1 : f->win << d | 1;
+		f->win_top = psn;
+		return false;
+	}
+	back = f->win_top - psn;
+	if (back >= 64 || (f->win & BIT_ULL(back)))
+		return true;
+	f->win |= BIT_ULL(back);
+	return false;
+}
+
 /**
  * pdm_flow_rx - account a PDM option received on a flow
  * @f: the flow
  * @now: receive time, monotonic ns
  * @pi: the decoded option
+ *
+ * Return: false, the flow left as it was, for a protected option whose
+ * PSN This Packet the flow has taken already or is too old to tell.
  */
-void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
+bool pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
 {
 	spin_lock_bh(&f->lock);
+	if (pi->prot && pdm_flow_replayed(f, pi->psntp)) {
+		spin_unlock_bh(&f->lock);
+		return false;
+	}
 	f->psnlr = pi->psntp;
 	f->peer_version = pi->version;
 	if (f->flags & PDM_F_TX) {
@@ -441,6 +481,7 @@ void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
 	spin_unlock_bh(&f->lock);
 
 	pdm_flow_touch(f);
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_rx);
 

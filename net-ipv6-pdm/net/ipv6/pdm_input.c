@@ -78,6 +78,41 @@ bool __ipv6_pdm_note(struct sk_buff *skb, u8 type)
 }
 
 /*
+ * Open the protected option @opt of @skb with the receive key of its
+ * source and Epoch; on success @pi has all its fields. Caller holds
+ * rcu_read_lock(), so the key outlives its use.
+ */
+static bool pdm_rcv_open(struct pdm_net *pn, const struct sk_buff *skb,
+			 const u8 *opt, struct pdm_info *pi)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	u8 plain[PDM_V2P_SEALED_LEN];
+	struct pdm_key *k;
+
+	k = pdm_key_rx(pn, &ip6->saddr, pi->epoch);
+	if (!k) {
+		PDM_INC_STATS(pn, PDM_MIB_INNOKEY);
+		return false;
+	}
+	if (pdm_open(k, opt, &ip6->saddr, &ip6->daddr, plain)) {
+		PDM_INC_STATS(pn, PDM_MIB_INAUTHFAILED);
+		return false;
+	}
+	pdm_parse_sealed(plain, pi);
+	memzero_explicit(plain, sizeof(plain));
+	return true;
+}
+
+/* An option in clear from a source a receive key covers is not taken. */
+static bool pdm_rcv_downgrade(struct pdm_net *pn, const struct sk_buff *skb)
+{
+	if (!pdm_key_rx_covers(pn, &ipv6_hdr(skb)->saddr))
+		return false;
+	PDM_INC_STATS(pn, PDM_MIB_INUNPROTECTED);
+	return true;
+}
+
+/*
  * Account the PDM option of an accepted packet. ipv6_pdm_note() marked the
  * packet when ip6_parse_tlv() found the option; the option counted is the
  * one of the final destination options header, the header in front of the
@@ -106,14 +141,22 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 		PDM_INC_STATS(pn, PDM_MIB_INMALFORMED);
 		return;
 	}
-	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
 
 	rcu_read_lock();
+	if (pi.prot ? !pdm_rcv_open(pn, skb, p, &pi) :
+		      pdm_rcv_downgrade(pn, skb))
+		goto unlock;
 	f = pdm_sk_flow(sk, &key);
 	if (!f)
 		f = pdm_flow_get(pn, &key);
-	if (f)
-		pdm_flow_rx(f, now, &pi);
+	if (f && !pdm_flow_rx(f, now, &pi)) {
+		PDM_INC_STATS(pn, PDM_MIB_INREPLAYED);
+		goto unlock;
+	}
+	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
+	if (pi.prot)
+		PDM_INC_STATS(pn, PDM_MIB_INPROTECTED);
+unlock:
 	rcu_read_unlock();
 }
 

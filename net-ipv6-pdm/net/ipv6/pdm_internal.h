@@ -15,6 +15,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/ipv6.h>
 #include <net/snmp.h>
 
@@ -24,20 +25,144 @@ struct netlink_ext_ack;
 #define PDM_V1_OPT_SIZE		12
 #define PDM_V2_OPT_SIZE		24
 
-/* The version of the option a slot of this size holds. */
+/*
+ * Protected PDMv2 (pdm_crypto.c), 48 octets: type, length 46, Version and
+ * Epoch, PSN This Packet, the 8-octet explicit IV (clear, authenticated),
+ * then the clear PDMv2 option's octets 8 to 23 encrypted, then the tag.
+ */
+#define PDM_V2P_DATA_LEN	46
+#define PDM_V2P_OPT_SIZE	48
+#define PDM_V2P_IV_OFF		8
+#define PDM_V2P_CLEAR_LEN	16
+#define PDM_V2P_SEALED_OFF	16
+#define PDM_V2P_SEALED_LEN	16
+#define PDM_GCM_SALT_LEN	4
+#define PDM_GCM_IV_LEN		8
+#define PDM_GCM_TAG_LEN		16
+
+struct crypto_aead;
+
+/**
+ * struct pdm_key - an AES-GCM key of protected PDMv2
+ * @tfm: the keyed transform, gcm(aes), 16-octet tag
+ * @iv_next: the explicit IV of the next packet sealed
+ * @iv_end: where the IVs started: reached, the key is used up
+ * @salt: the nonce's first octets, installed with the key
+ * @key_len: 16 or 32 (AES-128 or AES-256)
+ * @epoch: the Epoch that names the key on the wire
+ */
+struct pdm_key {
+	struct crypto_aead	*tfm;
+	atomic64_t		iv_next;
+	u64			iv_end;
+	u8			salt[PDM_GCM_SALT_LEN];
+	u8			key_len;
+	u16			epoch;
+};
+
+/* Prefix lengths 0 to 128. */
+#define PDM_KEY_LENS		129
+/* Internal direction of the markers of receive prefixes, any Epoch. */
+#define PDM_KEY_RX_ANY		(PDM_KEY_DIR_RX + 1)
+#define PDM_KEY_NDIRS		(PDM_KEY_RX_ANY + 1)
+
+/**
+ * struct pdm_key_lookup - where a key entry is found
+ * @prefix: the peer prefix, no bit set past @plen
+ * @epoch: the Epoch of a receive key; 0 for others
+ * @plen: the prefix length
+ * @dir: PDM_KEY_DIR_TX, PDM_KEY_DIR_RX or PDM_KEY_RX_ANY
+ */
+struct pdm_key_lookup {
+	struct in6_addr	prefix;
+	u16		epoch;
+	u8		plen;
+	u8		dir;
+};
+
+/**
+ * struct pdm_key_entry - a key of a netns, or a marker of receive prefixes
+ * @node: in pdm_net.keys
+ * @lk: where it is found
+ * @id: its id (keys)
+ * @refs: receive keys of its prefix (markers)
+ * @key: the key (keys)
+ * @free_work: freeing once no reader holds it (keys)
+ * @rcu: freeing once no reader holds it (markers)
+ */
+struct pdm_key_entry {
+	struct rhash_head	node;
+	struct pdm_key_lookup	lk;
+	u32			id;
+	u32			refs;
+	struct pdm_key		key;
+	struct rcu_work		free_work;
+	struct rcu_head		rcu;
+};
+
+int pdm_key_setup(struct pdm_key *k, const u8 *key, unsigned int key_len,
+		  const u8 *salt);
+void pdm_key_release(struct pdm_key *k);
+bool pdm_key_next_iv(struct pdm_key *k, u64 *iv);
+int pdm_seal(struct pdm_key *k, u8 *opt, u64 iv,
+	     const struct in6_addr *saddr, const struct in6_addr *daddr);
+int pdm_open(struct pdm_key *k, const u8 *opt, const struct in6_addr *saddr,
+	     const struct in6_addr *daddr, u8 *plain);
+
+int pdm_keys_wq_init(void);
+void pdm_keys_wq_exit(void);
+void pdm_keys_wq_flush(void);
+int pdm_key_unlink_locked(struct pdm_net *pn, u32 id);
+int pdm_keys_freed_count(void);
+struct pdm_net;
+int pdm_keys_init(struct pdm_net *pn);
+void pdm_keys_destroy(struct pdm_net *pn);
+int pdm_key_add(struct pdm_net *pn, u32 id, const struct pdm_key_lookup *lk,
+		const u8 *key, unsigned int key_len, const u8 *salt,
+		struct netlink_ext_ack *extack);
+int pdm_key_del(struct pdm_net *pn, u32 id);
+void pdm_keys_flush(struct pdm_net *pn);
+struct pdm_key *pdm_key_tx(struct pdm_net *pn, const struct in6_addr *daddr);
+struct pdm_key *pdm_key_rx(struct pdm_net *pn, const struct in6_addr *saddr,
+			   u16 epoch);
+bool pdm_key_rx_covers(struct pdm_net *pn, const struct in6_addr *saddr);
+
+/*
+ * The forms of the option: RFC 8250, PDMv2 in clear (their versions), and
+ * protected PDMv2.
+ */
+#define PDM_FORM_V2P		3
+
+/* The form of the option a slot of this size holds. */
 static inline u8 pdm_opt_version(u8 opt_len)
 {
-	return opt_len == PDM_V2_DATA_LEN ? 2 : 1;
+	switch (opt_len) {
+	case PDM_V2_DATA_LEN:
+		return 2;
+	case PDM_V2P_DATA_LEN:
+		return PDM_FORM_V2P;
+	default:
+		return 1;
+	}
 }
 
-static inline unsigned int pdm_opt_size(u8 version)
+static inline unsigned int pdm_opt_size(u8 form)
 {
-	return version == 2 ? PDM_V2_OPT_SIZE : PDM_V1_OPT_SIZE;
+	switch (form) {
+	case 2:
+		return PDM_V2_OPT_SIZE;
+	case PDM_FORM_V2P:
+		return PDM_V2P_OPT_SIZE;
+	default:
+		return PDM_V1_OPT_SIZE;
+	}
 }
 
 /**
  * struct pdm_info - decoded PDM option, whatever its version
  * @version: 1 for RFC 8250, 2 for PDMv2
+ * @prot: protected PDMv2: on receipt, the fields after @psntp are those
+ *	pdm_parse_sealed() decoded once the option opened
  * @type: option type
  * @epoch: Epoch (version 2)
  * @scale_dtlr: ScaleDTLR
@@ -50,6 +175,7 @@ static inline unsigned int pdm_opt_size(u8 version)
  */
 struct pdm_info {
 	u8	version;
+	u8	prot;
 	u8	type;
 	u16	epoch;
 	u8	scale_dtlr;
@@ -77,6 +203,12 @@ enum pdm_verdict {
 	PDM_BADVER,
 };
 
+/* The form of the option @pi describes: its version, or PDM_FORM_V2P. */
+static inline u8 pdm_form(const struct pdm_info *pi)
+{
+	return pi->prot ? PDM_FORM_V2P : pi->version;
+}
+
 /* Whether @type is a PDM option type, where PDMv2 uses @v2_type. */
 static inline bool pdm_is_type(u8 type, u8 v2_type)
 {
@@ -94,6 +226,8 @@ unsigned int pdm_doh_build(u8 *buf, unsigned int len,
 			   const struct ipv6_opt_hdr *dst1, u8 nexthdr,
 			   const struct pdm_info *pi, u8 v2_type);
 void pdm_opt_write(u8 *buf, const struct pdm_info *pi);
+void pdm_parse_sealed(const u8 *plain, struct pdm_info *pi);
+void pdm_opt_blank(u8 *buf, unsigned int len);
 
 /**
  * struct pdm_flow_key - a flow seen from this node
@@ -132,6 +266,8 @@ struct pdm_flow_key {
  * @psnlr: PSN This Packet of the last packet received
  * @t_tx: monotonic time of the last send, ns
  * @t_rx: monotonic time of the last receive, ns
+ * @win_top: highest PSN This Packet of an authentic protected option
+ * @win: which of the 64 PSNs up to @win_top were received (bit 0: @win_top)
  * @pkts: packets sent and received, for eviction
  * @pkts_seen: @pkts when eviction last looked at the flow
  * @last_used: jiffies of the last send or receive, for expiry
@@ -151,6 +287,8 @@ struct pdm_flow {
 	u32			psnlr;
 	u64			t_tx;
 	u64			t_rx;
+	u32			win_top;
+	u64			win;
 	u32			pkts;
 	u32			pkts_seen;
 	unsigned long		last_used;
@@ -160,6 +298,7 @@ struct pdm_flow {
 #define PDM_F_TX	BIT(0)	/* sent at least once: t_tx valid */
 #define PDM_F_RX	BIT(1)	/* received at least once: t_rx, psnlr valid */
 #define PDM_F_DTLS	BIT(2)	/* delta_tls valid */
+#define PDM_F_WIN	BIT(3)	/* win_top, win valid */
 
 /* Counters, shown in /proc/net/snmp6; names in pdm_mib_names[]. */
 enum {
@@ -172,6 +311,13 @@ enum {
 	PDM_MIB_FLOWSEVICTED,
 	PDM_MIB_FLOWSNOMEM,
 	PDM_MIB_SOCKFLOWS,
+	PDM_MIB_OUTPROTECTED,
+	PDM_MIB_OUTNOKEY,
+	PDM_MIB_INPROTECTED,
+	PDM_MIB_INAUTHFAILED,
+	PDM_MIB_INNOKEY,
+	PDM_MIB_INREPLAYED,
+	PDM_MIB_INUNPROTECTED,
 	__PDM_MIB_MAX
 };
 
@@ -192,6 +338,12 @@ struct pdm_mib {
  * @version: net.ipv6.pdm.version
  * @v2_type: net.ipv6.pdm.v2_type
  * @gp: next Global Pointers, for link-local and other source addresses
+ * @keys: the keys of protected PDMv2, and markers of receive prefixes
+ * @key_ids: the keys by id
+ * @key_mutex: serialises changes to @keys and @key_ids
+ * @nkeys: entries of @key_ids
+ * @key_lens: per direction, the prefix lengths of @keys in use
+ * @key_len_refs: per direction and prefix length, entries of @keys
  * @policies: the policy table, NULL when empty
  * @policy_mutex: serialises changes to @policies
  * @policy_gen: changes to @policies so far, for dumps to see one
@@ -210,6 +362,12 @@ struct pdm_net {
 	u8			version;
 	u8			v2_type;
 	atomic_t		gp[2];
+	struct rhashtable	keys;
+	struct xarray		key_ids;
+	struct mutex		key_mutex;	/* changes to keys */
+	u32			nkeys;
+	unsigned long		key_lens[PDM_KEY_NDIRS][BITS_TO_LONGS(PDM_KEY_LENS)];
+	u32			key_len_refs[PDM_KEY_NDIRS][PDM_KEY_LENS];
 	struct pdm_policy_table __rcu *policies;
 	struct mutex		policy_mutex;	/* changes to policies */
 	u32			policy_gen;
@@ -291,7 +449,7 @@ struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key);
 void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi);
 u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr);
-void pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi);
+bool pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi);
 
 static inline bool pdm_proto_has_ports(u8 proto)
 {
@@ -318,6 +476,7 @@ u8 pdm_mode(const struct sock *sk, struct net *net,
 	    const struct in6_addr *remote);
 u8 pdm_sk_version(const struct sock *sk);
 u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key);
+u8 pdm_tx_form(const struct sock *sk, const struct pdm_flow_key *key);
 struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 			     const struct pdm_flow_key *key);
 void pdm_flow_key_sk(struct pdm_flow_key *key, const struct sock *sk);

@@ -114,7 +114,8 @@ static enum pdm_verdict pdm_test_want(u8 type, u8 v2_type, unsigned int len)
 		return PDM_BADTYPE;
 	if (len == PDM_V1_DATA_LEN && type == IPV6_TLV_PDM)
 		return PDM_OK;
-	if (len == PDM_V2_DATA_LEN && type == v2_type)
+	if ((len == PDM_V2_DATA_LEN || len == PDM_V2P_DATA_LEN) &&
+	    type == v2_type)
 		return PDM_OK;
 	return PDM_BADLEN;
 }
@@ -138,9 +139,12 @@ static void pdm_test_lengths(struct kunit *test, u8 type, u8 v2_type)
 		KUNIT_EXPECT_EQ_MSG(test, pdm_parse(buf, 2 + len, v2_type, &pi),
 				    want, "type %#x (v2 %#x), length %u", type,
 				    v2_type, len);
-		if (want == PDM_OK)
+		if (want == PDM_OK) {
 			KUNIT_EXPECT_EQ(test, pi.version,
 					len == PDM_V1_DATA_LEN ? 1 : 2);
+			KUNIT_EXPECT_EQ(test, pi.prot,
+					len == PDM_V2P_DATA_LEN);
+		}
 		for (avail = 0; avail < 2 + len; avail++)
 			KUNIT_EXPECT_EQ_MSG(test,
 					    pdm_parse(buf, avail, v2_type, &pi),

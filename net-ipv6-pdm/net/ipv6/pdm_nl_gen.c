@@ -23,8 +23,25 @@ static const struct nla_policy pdm_policy_del_nl_policy[PDM_A_POLICY_PREFIX_LEN 
 	[PDM_A_POLICY_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 };
 
+/* PDM_CMD_KEY_ADD - do */
+static const struct nla_policy pdm_key_add_nl_policy[PDM_A_KEY_SALT + 1] = {
+	[PDM_A_KEY_ID] = { .type = NLA_U32, },
+	[PDM_A_KEY_DIR] = NLA_POLICY_MAX(NLA_U8, 1),
+	[PDM_A_KEY_PREFIX] = NLA_POLICY_EXACT_LEN(16),
+	[PDM_A_KEY_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[PDM_A_KEY_EPOCH] = NLA_POLICY_MAX(NLA_U16, 4095),
+	[PDM_A_KEY_ALG] = NLA_POLICY_MAX(NLA_U32, 1),
+	[PDM_A_KEY_KEY] = { .type = NLA_BINARY, },
+	[PDM_A_KEY_SALT] = NLA_POLICY_EXACT_LEN(4),
+};
+
+/* PDM_CMD_KEY_DEL - do */
+static const struct nla_policy pdm_key_del_nl_policy[PDM_A_KEY_ID + 1] = {
+	[PDM_A_KEY_ID] = { .type = NLA_U32, },
+};
+
 /* Ops table for pdm */
-const struct genl_split_ops pdm_nl_ops[5] = {
+const struct genl_split_ops pdm_nl_ops[9] = {
 	{
 		.cmd	= PDM_CMD_STATE_GET,
 		.doit	= pdm_nl_state_get_doit,
@@ -52,6 +69,30 @@ const struct genl_split_ops pdm_nl_ops[5] = {
 	{
 		.cmd	= PDM_CMD_POLICY_FLUSH,
 		.doit	= pdm_nl_policy_flush_doit,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PDM_CMD_KEY_ADD,
+		.doit		= pdm_nl_key_add_doit,
+		.policy		= pdm_key_add_nl_policy,
+		.maxattr	= PDM_A_KEY_SALT,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= PDM_CMD_KEY_DEL,
+		.doit		= pdm_nl_key_del_doit,
+		.policy		= pdm_key_del_nl_policy,
+		.maxattr	= PDM_A_KEY_ID,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= PDM_CMD_KEY_GET,
+		.dumpit	= pdm_nl_key_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd	= PDM_CMD_KEY_FLUSH,
+		.doit	= pdm_nl_key_flush_doit,
 		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

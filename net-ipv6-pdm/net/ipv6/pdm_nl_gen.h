@@ -12,12 +12,16 @@
 #include <uapi/linux/pdm_genl.h>
 
 /* Ops table for pdm */
-extern const struct genl_split_ops pdm_nl_ops[5];
+extern const struct genl_split_ops pdm_nl_ops[9];
 
 int pdm_nl_state_get_doit(struct sk_buff *skb, struct genl_info *info);
 int pdm_nl_policy_add_doit(struct sk_buff *skb, struct genl_info *info);
 int pdm_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info);
 int pdm_nl_policy_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int pdm_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info);
+int pdm_nl_key_add_doit(struct sk_buff *skb, struct genl_info *info);
+int pdm_nl_key_del_doit(struct sk_buff *skb, struct genl_info *info);
+int pdm_nl_key_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int pdm_nl_key_flush_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _LINUX_PDM_GEN_H */

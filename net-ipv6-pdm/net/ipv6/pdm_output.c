@@ -58,23 +58,23 @@ void pdm_flow_key_sk(struct pdm_flow_key *key, const struct sock *sk)
 	rcu_read_unlock();
 }
 
-/* PDMv2's option type in @sk's netns, or RFC 8250's for version 1. */
-static u8 pdm_tx_type(const struct sock *sk, u8 version)
+/* PDMv2's option type in @sk's netns, or RFC 8250's for form 1. */
+static u8 pdm_tx_type(const struct sock *sk, u8 form)
 {
-	return version == 2 ? READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type) :
-			      IPV6_TLV_PDM;
+	return form >= 2 ? READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type) :
+			   IPV6_TLV_PDM;
 }
 
 /*
- * Octets PDM of @version adds to the final destination options header of
+ * Octets PDM of @form adds to the final destination options header of
  * @opt; 0 when the socket's own options leave no room for it.
  */
 static unsigned int pdm_extra_len(const struct sock *sk,
-				  const struct ipv6_txoptions *opt, u8 version)
+				  const struct ipv6_txoptions *opt, u8 form)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
 	u8 v2_type = READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type);
-	unsigned int len = pdm_doh_len(dst1, version, v2_type);
+	unsigned int len = pdm_doh_len(dst1, form, v2_type);
 
 	return len ? len - (dst1 ? ipv6_optlen(dst1) : 0) : 0;
 }
@@ -94,7 +94,7 @@ static unsigned int pdm_extra_len(const struct sock *sk,
  *
  * Return: how much longer than @opt's final destination options header
  * the header grows with PDM in it, or 0 if the packet gets no PDM here:
- * room for PDMv2, or for RFC 8250 where only that fits.
+ * room for protected PDMv2, or for what fits of the other forms.
  */
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct ipv6_txoptions *opt,
@@ -109,7 +109,8 @@ unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 	    ipv6_addr_is_multicast(&fl6->daddr) ||
 	    !pdm_mode(sk, sock_net(sk), &fl6->daddr))
 		return 0;
-	len = pdm_extra_len(sk, opt, 2) ?: pdm_extra_len(sk, opt, 1);
+	len = pdm_extra_len(sk, opt, PDM_FORM_V2P) ?:
+	      pdm_extra_len(sk, opt, 2) ?: pdm_extra_len(sk, opt, 1);
 	if (!len)
 		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
 	return len;
@@ -150,6 +151,45 @@ static void pdm_xmit_info(const struct sock *sk,
 	PDM_INC_STATS(pn, PDM_MIB_OUTPKTS);
 }
 
+/*
+ * Fill the slot @slot of @form, of a packet about to be sent on the flow
+ * of @key. A protected option is sealed under the transmit key of the
+ * peer; without one now (deleted since the slot was made, or used up),
+ * the slot becomes an option receivers skip: the packet goes without PDM
+ * and the flow's state does not move.
+ */
+static void pdm_fill_slot(u8 *slot, const struct sock *sk,
+			  const struct pdm_flow_key *key, u8 form, u8 type)
+{
+	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	struct pdm_info pi;
+	struct pdm_key *k;
+	u64 iv;
+
+	if (form != PDM_FORM_V2P) {
+		pdm_xmit_info(sk, key, form, type, &pi);
+		pdm_opt_write(slot, &pi);
+		return;
+	}
+	rcu_read_lock();
+	k = pdm_key_tx(pn, &key->remote);
+	if (k && pdm_key_next_iv(k, &iv)) {
+		pdm_xmit_info(sk, key, 2, type, &pi);
+		pi.prot = 1;
+		/* The Epoch names the key. */
+		pi.epoch = k->epoch;
+		pdm_opt_write(slot, &pi);
+		if (!pdm_seal(k, slot, iv, &key->local, &key->remote)) {
+			rcu_read_unlock();
+			PDM_INC_STATS(pn, PDM_MIB_OUTPROTECTED);
+			return;
+		}
+	}
+	rcu_read_unlock();
+	pdm_opt_blank(slot, PDM_V2P_OPT_SIZE);
+	PDM_INC_STATS(pn, PDM_MIB_OUTNOKEY);
+}
+
 /**
  * ipv6_pdm_push - push the final Destination Options header, with PDM
  * @skb: the packet, data at the upper-layer header
@@ -171,22 +211,35 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
 	u8 v2_type = READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type);
+	struct pdm_info blank = {};
 	struct pdm_flow_key key;
-	struct pdm_info pi;
-	unsigned int len;
-	u8 version;
+	unsigned int len, off;
+	u8 *buf, form, want;
 
 	pdm_flow_key_xmit(&key, fl6, dst);
-	version = pdm_tx_version(sk, &key);
-	len = pdm_extra_len(sk, opt, version);
-	/* Only RFC 8250 fits what ipv6_pdm_xmit_len() found room for. */
-	if (!len || len > room)
-		version = 1;
-	len = pdm_doh_len(dst1, version, v2_type);
+	form = pdm_tx_form(sk, &key);
+	want = form;
+	len = pdm_extra_len(sk, opt, form);
+	/* Only what ipv6_pdm_xmit_len() found room for: RFC 8250 at least. */
+	if (!len || len > room) {
+		len = pdm_extra_len(sk, opt, 2);
+		form = len && len <= room ? 2 : 1;
+	}
+	len = pdm_doh_len(dst1, form, v2_type);
 	if (WARN_ON_ONCE(!len || len - (dst1 ? ipv6_optlen(dst1) : 0) > room))
 		return dst1 ? ipv6_push_frag_opts(skb, opt, proto) : proto;
-	pdm_xmit_info(sk, &key, version, pdm_tx_type(sk, version), &pi);
-	pdm_doh_build(skb_push(skb, len), len, dst1, proto, &pi, v2_type);
+	blank.version = form == 1 ? 1 : 2;
+	blank.prot = form == PDM_FORM_V2P;
+	blank.type = pdm_tx_type(sk, form);
+	buf = skb_push(skb, len);
+	off = pdm_doh_build(buf, len, dst1, proto, &blank, v2_type);
+	if (want == PDM_FORM_V2P && form != want) {
+		/* Never in clear to a peer that has a key. */
+		pdm_opt_blank(buf + off, pdm_opt_size(form));
+		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTNOKEY);
+	} else {
+		pdm_fill_slot(buf + off, sk, &key, form, blank.type);
+	}
 	return NEXTHDR_DEST;
 }
 
@@ -204,7 +257,7 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
  * checksum offset count its octets as any option's. Never ICMPv6 errors
  * (nor ND or MLD, which do not come this way), nor UDP GSO sends, whose
  * segments would share one header and so one PSN. The slot is for the
- * version pdm_tx_version() chooses, which ipv6_pdm_fill() then writes.
+ * form pdm_tx_form() chooses, which ipv6_pdm_fill() then writes.
  *
  * Return: 0, or -ENOBUFS.
  */
@@ -218,7 +271,7 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 	struct pdm_flow_key key;
 	struct pdm_info blank;
 	unsigned int len;
-	u8 *buf;
+	u8 *buf, form;
 
 	if (ipc6->gso_size || ipv6_addr_is_multicast(&fl6->daddr) ||
 	    !pdm_mode(sk, sock_net(sk), &fl6->daddr))
@@ -230,10 +283,12 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 
 	pdm_flow_key_xmit(&key, fl6, dst);
 	memset(&blank, 0, sizeof(blank));
-	blank.version = pdm_tx_version(sk, &key);
-	blank.type = pdm_tx_type(sk, blank.version);
+	form = pdm_tx_form(sk, &key);
+	blank.version = form == 1 ? 1 : 2;
+	blank.prot = form == PDM_FORM_V2P;
+	blank.type = pdm_tx_type(sk, form);
 	dst1 = opt ? opt->dst1opt : NULL;
-	len = pdm_doh_len(dst1, blank.version, v2_type);
+	len = pdm_doh_len(dst1, form, v2_type);
 	if (!len) {
 		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
 		return 0;
@@ -266,7 +321,7 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
  * @dst: its route
  *
  * The send time is taken here, after routing, before the qdisc. The slot
- * says the version and type: those chosen when it was made.
+ * says the form and type: those chosen when it was made.
  */
 void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
 		     unsigned int off, const struct flowi6 *fl6,
@@ -274,9 +329,7 @@ void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
 {
 	u8 *slot = skb->data + off;
 	struct pdm_flow_key key;
-	struct pdm_info pi;
 
 	pdm_flow_key_xmit(&key, fl6, dst);
-	pdm_xmit_info(sk, &key, pdm_opt_version(slot[1]), slot[0], &pi);
-	pdm_opt_write(slot, &pi);
+	pdm_fill_slot(slot, sk, &key, pdm_opt_version(slot[1]), slot[0]);
 }

@@ -225,6 +225,30 @@ u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key)
 EXPORT_SYMBOL_IF_KUNIT(pdm_tx_version);
 
 /**
+ * pdm_tx_form - the form of PDM a socket sends on a flow
+ * @sk: the sending socket
+ * @key: the flow
+ *
+ * Protected PDMv2 where a transmit key covers the peer, unless the socket
+ * asks for RFC 8250; else the version pdm_tx_version() chooses.
+ *
+ * Return: 1, 2 or PDM_FORM_V2P.
+ */
+u8 pdm_tx_form(const struct sock *sk, const struct pdm_flow_key *key)
+{
+	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	bool prot;
+
+	if (pdm_sk_version(sk) == 1)
+		return 1;
+	rcu_read_lock();
+	prot = pdm_key_tx(pn, &key->remote);
+	rcu_read_unlock();
+	return prot ? PDM_FORM_V2P : pdm_tx_version(sk, key);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_tx_form);
+
+/**
  * __ipv6_pdm_sk_destroy - free a socket's PDM state
  * @sk: the socket, going away
  */
@@ -255,23 +279,24 @@ static void *pdm_hdr_copy(char **p, const void *hdr)
 }
 
 /*
- * @opt, or no options, with a slot for PDM of @version in the final
+ * @opt, or no options, with a slot for PDM of @form in the final
  * destination options header, allocated as ipv6_renew_options() does.
  * NULL when the socket's own header leaves no room (Pdm6OutSkipped) or
  * memory is short.
  */
 static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
 					   const struct ipv6_txoptions *opt,
-					   gfp_t gfp, u8 version)
+					   gfp_t gfp, u8 form)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
 	u8 v2_type = READ_ONCE(pn->v2_type);
 	struct pdm_info blank = {
-		.version = version,
-		.type = version == 2 ? v2_type : IPV6_TLV_PDM,
+		.version = form == 1 ? 1 : 2,
+		.prot = form == PDM_FORM_V2P,
+		.type = form == 1 ? IPV6_TLV_PDM : v2_type,
 	};
-	unsigned int len = pdm_doh_len(dst1, version, v2_type), tot;
+	unsigned int len = pdm_doh_len(dst1, form, v2_type), tot;
 	struct ipv6_txoptions *nopt;
 	char *p;
 
@@ -325,7 +350,7 @@ struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
 	    !pdm_mode(sk, sock_net(sk), &sk->sk_v6_daddr))
 		return opt;
 	pdm_flow_key_sk(&key, sk);
-	nopt = pdm_opt_slot(sk, opt, gfp_any(), pdm_tx_version(sk, &key));
+	nopt = pdm_opt_slot(sk, opt, gfp_any(), pdm_tx_form(sk, &key));
 	if (!nopt)
 		return opt;
 	old = unrcu_pointer(xchg(&inet6_sk(sk)->opt, RCU_INITIALIZER(nopt)));

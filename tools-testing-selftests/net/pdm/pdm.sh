@@ -79,6 +79,12 @@
 #   netlink    the pdm generic netlink family through ip pdm and through
 #              tools/net/ynl/cli.py: state and counters, every policy op,
 #              EPERM unprivileged, extack errors, the table's bound
+#   protect    protected PDMv2 (AES-GCM) through ip pdm key: both ways on
+#              UDP, TCP and ICMPv6 echo, decrypted from the capture by
+#              pdm_crypt.py; a wrong key, an option changed on the path, a
+#              replayed packet, a clear option from a keyed peer: skipped,
+#              counted, delivered; rotation mid-flow; EPERM; key octets in
+#              no dump or log; ten thousand keys; deletion under traffic
 #   tshark     tshark decodes the same RFC 8250 values as pdm_parser (skipped
 #              when tshark is not installed)
 #
@@ -100,7 +106,7 @@ source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
 ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
 	   linklocal ipsec bulk frag sockopt tcpctl midway idle gso mergelim
-	   netnsdel v2 policy netlink tshark"
+	   netnsdel v2 policy netlink protect tshark"
 TESTS=$ALL_TESTS
 
 # The results each case reports, in order. Every case reports all of them on
@@ -191,6 +197,16 @@ plan_case netlink "ip pdm show: the sysctls and the Pdm6* counters" \
 	"EPERM unprivileged; allowed in a user namespace's own netns" \
 	"extack errors for malformed requests" \
 	"the table holds PDM_MAX_POLICIES entries and no more"
+plan_case protect "protected PDMv2 both ways on UDP, TCP, ICMPv6; IVs never repeat" \
+	"decrypted by pdm_crypt.py: PSNs, PSNLR echoes, the netem delay" \
+	"a wrong key: skipped and counted, delivered, flow state kept" \
+	"an option changed on the path: skipped and counted, delivered" \
+	"a replayed packet: skipped and counted, delivered" \
+	"a clear option from a keyed peer: skipped and counted" \
+	"rotation to the next Epoch mid-flow: no failure, no sample lost" \
+	"key ops: EPERM unprivileged; key octets in no dump or log" \
+	"ten thousand keys install and resolve" \
+	"keys deleted and added under traffic"
 plan_case tshark "tshark decodes the same PDM fields as pdm_parser"
 
 VERBOSE=0
@@ -312,6 +328,18 @@ HEX_DB8=20010db8000000000000000000000000
 HEX_DB8_2=20010db8000200000000000000000000
 HEX_FE80=fe800000000000000000000000000000
 
+# protect: the keys of A to B and B to A, a wrong one, the keys of the
+# next Epoch (hex key:salt), and the keys of the table test
+KEY_AB=00112233445566778899aabbccddeeff:01020304
+KEY_BA=ffeeddccbbaa99887766554433221100:05060708
+KEY_BAD=0f0e0d0c0b0a09080706050403020100:01020304
+KEY_AB2=101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f:0a0b0c0d
+KEY_BA2=303132333435363738393a3b3c3d3e3f:0e0f1011
+PROT_MANY_KEYS=10000
+PROT_PINGS=20
+# pdm_crypt.py, installed beside this script
+CRYPT="$SCRIPT_DIR/pdm_crypt.py"
+
 # v2: a socket's own option before PDMv2 (1e: unknown, skip)
 V2_DSTOPTS="00001e04deadbeef"
 # and the port of a UDP server in A
@@ -327,7 +355,9 @@ NETNSDEL_AFTER_S=0.5
 # netns table. Connected sockets keep their flow with them, counted by
 # Pdm6SockFlows only.
 PDM_COUNTERS="Pdm6OutPkts Pdm6OutSkipped Pdm6InPkts Pdm6InMalformed Pdm6FlowsCreated
-	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem Pdm6SockFlows"
+	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem Pdm6SockFlows
+	      Pdm6OutProtected Pdm6OutNoKey Pdm6InProtected Pdm6InAuthFailed
+	      Pdm6InNoKey Pdm6InReplayed Pdm6InUnprotected"
 
 PARSER="$SCRIPT_DIR/pdm_parser"
 # The PDM version setup gives both namespaces, and the PDMv2 option type
@@ -507,6 +537,7 @@ case_run()
 	v2)		pdm_v2_test;;
 	policy)		pdm_policy_test;;
 	netlink)	pdm_netlink_test;;
+	protect)	pdm_protect_test;;
 	tshark)		pdm_tshark_test;;
 	esac
 	cleanup_topo
@@ -1116,6 +1147,29 @@ def hdrincl_udp(src, dst, sport, dport, doh, payload, csum="good"):
         c = c - 1 if c == 0xffff else c + 1
         udp = udp[:6] + struct.pack("!H", c) + udp[8:]
     hdrincl_send(src, dst, NEXTHDR_DEST, [bytes(doh) + udp])
+
+
+def pcap_resend(path, src, proto):
+    # Send again, through IPV6_HDRINCL, the first IPv6 packet of a classic
+    # pcap (Ethernet) from src whose last header is proto: as captured.
+    with open(path, "rb") as f:
+        data = f.read()
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        ip6 = pkt[14:]
+        if len(ip6) < 40 or ip6[0] >> 4 != 6:
+            continue
+        if socket.inet_ntop(socket.AF_INET6, ip6[8:24]) != src:
+            continue
+        if int(proto) == 17 and ip6[6] == NEXTHDR_DEST and \
+           ip6[40] == int(proto):
+            dst = socket.inet_ntop(socket.AF_INET6, ip6[24:40])
+            hdrincl_send(src, dst, ip6[6], [ip6[40:]])
+            return
+    raise SystemExit("no such packet in " + path)
 
 
 def pdm_doh(nexthdr, psntp):
@@ -4266,6 +4320,20 @@ if not ok:
 sys.exit(0 if ok else 1)' "$1" "$2"
 }
 
+# Usage: ck_refused <what> <ERE> <command...>: fail the current check unless
+# the command fails and says something that matches <ERE>.
+ck_refused()
+{
+	local what=$1
+	local want=$2
+	local out rc=0
+
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] && echo "$out" | grep -Eq "$want"
+	ck_out $? "$out" "$what: exit $rc, expected an error saying /$want/"
+}
+
 # Usage: ynl <ns> <cli.py args...>: tools/net/ynl/cli.py on the pdm family
 ynl()
 {
@@ -4284,7 +4352,8 @@ snmp6_stats_json()
 			name = substr($1, 5)
 			gsub(/[A-Z]/, "_&", name)
 			name = tolower(substr(name, 2))
-			sub(/no_mem$/, "nomem", name)
+			sub(/_no_mem$/, "_nomem", name)
+			sub(/_no_key$/, "_nokey", name)
 			printf("%s\"%s\": %s", sep, name, $2)
 			sep = ", "
 		}
@@ -4321,6 +4390,9 @@ j["enabled"] == 1 and j["version"] == 1 and j["v2_type"] == 0x1e and
 j["max_flows"] == 1000 and j["flow_timeout"] == 77 and j["policies"] == 0 and
 j["flows"] >= 1 and j["stats"] == '"$stats"' and j["stats"]["in_pkts"] == 2'
 	ck_err $? "ip -j -s pdm show: $out; counters $stats"
+	out=$(ip -n "$NS_A" -j -p pdm show 2>&1)
+	[ "$(echo "$out" | wc -l)" -gt 5 ] && json_check "$out" 'j["version"] == 1'
+	ck_out $? "$out" "ip -j -p pdm show: one field a line, the same values"
 	out=$(ip -n "$NS_A" -s pdm show 2>&1)
 	echo "$out" | grep -q "enabled 1 version 1 v2_type 0x1e max_flows 1000 flow_timeout 77s" &&
 		echo "$out" | grep -q "in_pkts 2 "
@@ -4407,12 +4479,11 @@ j["stats"]["in-pkts"] == 2 and j["policies"] == 0'
 		out=$(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 \
 			--clear-groups --inh-caps=-all ip pdm show 2>&1)
 		ck_out $? "$out" "ip pdm show unprivileged"
-		out=$(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 \
-			--clear-groups --inh-caps=-all \
-			ip pdm policy add 2001:db8::/32 mode off 2>&1)
-		rc=$?
-		[ "$rc" -ne 0 ] && echo "$out" | grep -q "Operation not permitted"
-		ck_out $? "$out" "ip pdm policy add unprivileged: exit $rc"
+		ck_refused "ip pdm policy add unprivileged" \
+			"Operation not permitted" \
+			ip netns exec "$NS_A" setpriv --reuid=65534 \
+			--regid=65534 --clear-groups --inh-caps=-all \
+			ip pdm policy add 2001:db8::/32 mode off
 		out=$(ip -n "$NS_A" -j pdm policy show 2>&1)
 		json_check "$out" 'j == []'
 		ck_out $? "$out" "the unprivileged add left an entry"
@@ -4426,35 +4497,23 @@ j["stats"]["in-pkts"] == 2 and j["policies"] == 0'
 	ck_end "EPERM unprivileged; allowed in a user namespace's own netns"
 
 	# Malformed requests: the kernel's extack message reaches the user.
-	out=$(ip -n "$NS_A" pdm policy add 2001:db8::1/32 mode v1 2>&1)
-	rc=$?
-	[ "$rc" -ne 0 ] && echo "$out" | grep -q "Prefix has bits set past its length"
-	ck_out $? "$out" "host bits: exit $rc"
-	out=$(ip -n "$NS_A" pdm policy del 2001:db8:9::/48 2>&1)
-	rc=$?
-	[ "$rc" -ne 0 ] && echo "$out" | grep -q "No policy entry for this prefix"
-	ck_out $? "$out" "del of a missing entry: exit $rc"
+	ck_refused "host bits" "Prefix has bits set past its length" \
+		ip -n "$NS_A" pdm policy add 2001:db8::1/32 mode v1
+	ck_refused "del of a missing entry" "No policy entry for this prefix" \
+		ip -n "$NS_A" pdm policy del 2001:db8:9::/48
 	if [ -r "$YNL_CLI" ] && [ -r "$YNL_SPEC" ]; then
-		out=$(ynl "$NS_A" --do policy-add --json \
-			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 129, "mode": "v1"}' 2>&1)
-		rc=$?
-		[ "$rc" -ne 0 ] && echo "$out" | grep -q "bad-attr.*prefix-len"
-		ck_out $? "$out" "prefix-len 129: exit $rc"
-		out=$(ynl "$NS_A" --do policy-add --json \
-			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 32, "mode": 3}' 2>&1)
-		rc=$?
-		[ "$rc" -ne 0 ] && echo "$out" | grep -q "bad-attr.*mode"
-		ck_out $? "$out" "mode 3: exit $rc"
-		out=$(ynl "$NS_A" --do policy-add --json \
-			'{"prefix": "20010db8", "prefix-len": 32, "mode": "v1"}' 2>&1)
-		rc=$?
-		[ "$rc" -ne 0 ] && echo "$out" | grep -q "bad-attr.*prefix"
-		ck_out $? "$out" "4-octet prefix: exit $rc"
-		out=$(ynl "$NS_A" --do policy-add --json \
-			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 32}' 2>&1)
-		rc=$?
-		[ "$rc" -ne 0 ] && echo "$out" | grep -q "miss-type.*mode"
-		ck_out $? "$out" "no mode: exit $rc"
+		ck_refused "prefix-len 129" "bad-attr.*prefix-len" \
+			ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 129, "mode": "v1"}'
+		ck_refused "mode 3" "bad-attr.*mode" \
+			ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 32, "mode": 3}'
+		ck_refused "4-octet prefix" "bad-attr.*prefix" \
+			ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "20010db8", "prefix-len": 32, "mode": "v1"}'
+		ck_refused "no mode" "miss-type.*mode" \
+			ynl "$NS_A" --do policy-add --json \
+			'{"prefix": "'"$HEX_DB8"'", "prefix-len": 32}'
 	else
 		ck_skip "no $YNL_CLI or $YNL_SPEC"
 	fi
@@ -4470,10 +4529,8 @@ j["stats"]["in-pkts"] == 2 and j["policies"] == 0'
 	done > "$TMP_DIR/policies.batch"
 	out=$(ip -n "$NS_A" -batch "$TMP_DIR/policies.batch" 2>&1)
 	ck_out $? "$out" "ip -batch of $PDM_MAX_POLICIES adds"
-	out=$(ip -n "$NS_A" pdm policy add 2001:db9::/32 mode v2 2>&1)
-	rc=$?
-	[ "$rc" -ne 0 ] && echo "$out" | grep -q "Policy table full"
-	ck_out $? "$out" "entry $((PDM_MAX_POLICIES + 1)): exit $rc"
+	ck_refused "entry $((PDM_MAX_POLICIES + 1))" "Policy table full" \
+		ip -n "$NS_A" pdm policy add 2001:db9::/32 mode v2
 	ip -n "$NS_A" pdm policy add 2001:db8:7::/48 mode off
 	ck_err $? "replacing an entry of a full table failed"
 	cnt=$(ip -n "$NS_A" pdm policy show 2>/dev/null | wc -l)
@@ -4485,6 +4542,311 @@ j["stats"]["in-pkts"] == 2 and j["policies"] == 0'
 	ip -n "$NS_A" pdm policy flush
 	ck_err $? "ip pdm policy flush failed"
 	ck_end "the table holds PDM_MAX_POLICIES entries and no more"
+}
+
+# Usage: key_add <ns> <id> <tx|rx> <peer> <epoch> <key:salt>: ip pdm key
+# add, the key and salt from a file, as an operator would keep them
+key_add()
+{
+	local file="$TMP_DIR/key.$2"
+
+	printf '%s\n%s\n' "${6%:*}" "${6#*:}" > "$file"
+	ip -n "$1" pdm key add id "$2" dir "$3" peer "$4" epoch "$5" \
+		keyfile "$file"
+}
+
+# Usage: prot_keys: A and B protect what they send each other, Epoch 1
+prot_keys()
+{
+	key_add "$NS_A" 1 tx "$ADDR_B" 1 "$KEY_AB" &&
+		key_add "$NS_B" 1 rx "$ADDR_A" 1 "$KEY_AB" &&
+		key_add "$NS_B" 2 tx "$ADDR_A" 1 "$KEY_BA" &&
+		key_add "$NS_A" 2 rx "$ADDR_B" 1 "$KEY_BA"
+}
+
+# Usage: decrypt <name> <key:salt>...: $TMP_DIR/<name>d.txt, the capture
+# <name> decrypted by pdm_crypt.py
+decrypt()
+{
+	local name=$1; shift
+
+	python3 "$CRYPT" decrypt "$@" < "$TMP_DIR/$name.txt" \
+		> "$TMP_DIR/${name}d.txt"
+}
+
+# Usage: ck_prot_only <name> <n>: every PDM option of capture <name> is
+# protected, and there are at least <n> of them
+ck_prot_only()
+{
+	local out
+
+	out=$(pdm_awk "$1" '
+		$F["pdm"] == "none" { next }
+		$F["pdm"] != "prot" { err("PDM " $F["pdm"] ", not protected") }
+		{ n++ }
+		END { if (n < min) fail(n + 0 " protected options, expected " min) }
+	' -v min="$2" 2>&1)
+	ck_out $? "$out" "capture $1"
+}
+
+pdm_protect_test()
+{
+	local out side pid i stop
+
+	if ! have_ip_pdm || ! ip pdm help 2>&1 | grep -q "key add"; then
+		while [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; do
+			ck_skip "ip without ip pdm key"
+			ck_report
+		done
+		return
+	fi
+	if ! python3 -c 'import cryptography' 2>/dev/null; then
+		PROT_NO_CRYPT="no python3-cryptography for pdm_crypt.py"
+	fi
+	SETUP_VERSION=2 case_setup || return
+	tc -n "$NS_B" qdisc add dev veth0 root netem delay "${NETEM_DELAY_MS}ms"
+	ck_err $? "cannot add netem to B"
+	prot_keys
+	ck_err $? "ip pdm key add failed"
+	counters_save "$NS_A" prot.a && counters_save "$NS_B" prot.b
+	ck_err $? "cannot read the counters"
+	capture_start prot_a "$NS_A" veth0 512 && capture_start prot_b "$NS_B" veth0 512
+	ck_err $? "tcpdump did not start"
+	v2_exchange "$NS_A" "$ADDR_B"
+	ck_err $? "A to B: $V2_ERR"
+	ip netns exec "$NS_A" ping -6 -q -c 4 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	capture_stop prot_a && capture_stop prot_b
+	ck_err $? "$CAP_ERR"
+	ck_prot_only prot_a 10
+	ck_prot_only prot_b 10
+	# Senders on every CPU at once: the IVs of one key never repeat.
+	capture_start prot_iv "$NS_A" veth0 512
+	ck_err $? "tcpdump did not start"
+	for ((i = 0; i < $(nproc); i++)); do
+		ip netns exec "$NS_A" taskset -c "$i" ping -6 -q -c 50 -i 0.005 \
+			-W 2 "$ADDR_B" >/dev/null 2>&1 &
+		BG_PIDS+=("$!")
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		server_wait "$pid"
+		ck_err $? "a ping pinned to a CPU failed"
+	done
+	capture_stop prot_iv
+	ck_err $? "$CAP_ERR"
+	out=$(pdm_awk prot_iv '
+		$F["pdm"] == "prot" && $F["src"] == a {
+			iv = substr($F["doh"], 2 * $F["pdmoff"] + 17, 16)
+			if (iv in seen)
+				err("IV " iv " twice")
+			seen[iv] = 1
+			n++
+		}
+		END { if (n < 50 * cpus) fail(n + 0 " options from A") }
+	' -v a="$ADDR_A" -v cpus="$(nproc)" 2>&1)
+	ck_out $? "$out" "IVs of the key of A"
+	for side in a b; do
+		out=$(counters_delta "$( [ $side = a ] && echo "$NS_A" || echo "$NS_B")" \
+			"prot.$side" Pdm6InProtected)
+		[ "${out:-0}" -ge 5 ]
+		ck_err $? "$side: Pdm6InProtected moved by '$out'"
+	done
+	ck_counters "$NS_A" prot.a A Pdm6InAuthFailed=0 Pdm6InNoKey=0 \
+		Pdm6InReplayed=0 Pdm6InUnprotected=0 Pdm6OutNoKey=0
+	ck_counters "$NS_B" prot.b B Pdm6InAuthFailed=0 Pdm6InNoKey=0 \
+		Pdm6InReplayed=0 Pdm6InUnprotected=0 Pdm6OutNoKey=0
+	ck_end "protected PDMv2 both ways on UDP, TCP, ICMPv6; IVs never repeat"
+
+	# From the capture and the keys alone, as an analyzer would.
+	if [ -n "${PROT_NO_CRYPT:-}" ]; then
+		ck_skip "$PROT_NO_CRYPT"
+	else
+		for side in a b; do
+			decrypt "prot_$side" "$KEY_AB" "$KEY_BA"
+			ck_err $? "pdm_crypt.py failed on prot_$side"
+			out=$(pdm_awk "prot_${side}d" '
+				$F["pdm"] == "forged" { err("does not open") }' 2>&1)
+			ck_out $? "$out" "decryption of prot_$side"
+		done
+		cp "$TMP_DIR/prot_ad.txt" "$TMP_DIR/protd_a.txt"
+		cp "$TMP_DIR/prot_bd.txt" "$TMP_DIR/protd_b.txt"
+		ck_psn_seq protd 4294967296
+		ck_psnlr protd
+		# What A learns from B's reply: DeltaTLS of A's next packet,
+		# from A's send to the reply, holds the netem delay.
+		out=$(pdm_awk protd_a '
+			$F["src"] == addr_a && pdm_ok() && $F["proto"] != 6 {
+				t = decode($F["dtls"], $F["sdtls"])
+				if (t > max) max = t
+			}
+			END {
+				if (max < delay * 1e15)
+					fail("largest DeltaTLS of A " max " as, " \
+					     "netem delay " delay " ms")
+			}' -v addr_a="$ADDR_A" -v delay="$NETEM_DELAY_MS" 2>&1)
+		ck_out $? "$out" "the delay in the decrypted fields"
+	fi
+	ck_end "decrypted by pdm_crypt.py: PSNs, PSNLR echoes, the netem delay"
+
+	# B's receive key replaced by a wrong one: B's pings come back, what A
+	# sends fails to open at B, and B's flow does not move.
+	key_add "$NS_B" 1 rx "$ADDR_A" 1 "$KEY_BAD"
+	ck_err $? "cannot replace B's receive key"
+	counters_save "$NS_B" protbad.b
+	ck_err $? "cannot read the counters of B"
+	ip netns exec "$NS_A" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed with a wrong key"
+	ck_counters "$NS_B" protbad.b B Pdm6InAuthFailed=3 Pdm6InPkts=0 \
+		Pdm6InProtected=0
+	key_add "$NS_B" 1 rx "$ADDR_A" 1 "$KEY_AB"
+	ck_err $? "cannot restore B's receive key"
+	ck_end "a wrong key: skipped and counted, delivered, flow state kept"
+
+	# A flips an octet of the ciphertext of what it sends, as a router on
+	# the path could: B rejects the option, takes the packet.
+	counters_save "$NS_B" protmod.b
+	ck_err $? "cannot read the counters of B"
+	tc -n "$NS_A" qdisc add dev veth0 clsact &&
+		tc -n "$NS_A" filter add dev veth0 egress protocol ipv6 \
+			matchall action pedit munge offset 64 u8 invert
+	ck_err $? "cannot add the pedit filter"
+	ip netns exec "$NS_A" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed through pedit"
+	tc -n "$NS_A" qdisc del dev veth0 clsact
+	ck_counters "$NS_B" protmod.b B Pdm6InAuthFailed=3 Pdm6InProtected=0
+	ck_end "an option changed on the path: skipped and counted, delivered"
+
+	# A datagram of A captured, then sent again as it was.
+	capture_start protrep "$NS_A" veth0 512
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/protrep.udp" udp_server "$UDP_PORT" 2 sink
+	ck_err $? "UDP server did not start"
+	py "$NS_A" udp_client "$ADDR_B" "$UDP_PORT" 1 noecho -
+	ck_err $? "UDP send failed"
+	capture_stop protrep
+	ck_err $? "$CAP_ERR"
+	counters_save "$NS_B" protrep.b
+	ck_err $? "cannot read the counters of B"
+	py "$NS_A" pcap_resend "$TMP_DIR/protrep.pcap" "$ADDR_A" 17
+	ck_err $? "resend failed"
+	server_wait "$SRV_PID"
+	ck_err $? "B did not get the replayed datagram"
+	ck_counters "$NS_B" protrep.b B Pdm6InReplayed=1 Pdm6InPkts=0
+	ck_end "a replayed packet: skipped and counted, delivered"
+
+	# A stops protecting what it sends B: B has a receive key for A.
+	counters_save "$NS_B" protclr.b
+	ck_err $? "cannot read the counters of B"
+	ip -n "$NS_A" pdm key del id 1
+	ck_err $? "ip pdm key del failed"
+	ip netns exec "$NS_A" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	ck_counters "$NS_B" protclr.b B Pdm6InUnprotected=3 Pdm6InPkts=0
+	key_add "$NS_A" 1 tx "$ADDR_B" 1 "$KEY_AB"
+	ck_err $? "cannot restore A's transmit key"
+	ck_end "a clear option from a keyed peer: skipped and counted"
+
+	# Rotation under a steady exchange: receive keys of Epoch 2 first,
+	# then the transmit keys, then the old receive keys go.
+	counters_save "$NS_A" protrot.a && counters_save "$NS_B" protrot.b
+	ck_err $? "cannot read the counters"
+	capture_start protrot "$NS_A" veth0 512
+	ck_err $? "tcpdump did not start"
+	ip netns exec "$NS_A" ping -6 -q -c "$PROT_PINGS" -i 0.1 -W 2 "$ADDR_B" \
+		> "$TMP_DIR/protrot.ping" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	sleep 0.5
+	key_add "$NS_B" 3 rx "$ADDR_A" 2 "$KEY_AB2" &&
+		key_add "$NS_A" 4 rx "$ADDR_B" 2 "$KEY_BA2" &&
+		key_add "$NS_A" 5 tx "$ADDR_B" 2 "$KEY_AB2" &&
+		key_add "$NS_B" 6 tx "$ADDR_A" 2 "$KEY_BA2" &&
+		sleep 0.5 &&
+		ip -n "$NS_B" pdm key del id 1 && ip -n "$NS_A" pdm key del id 2
+	ck_err $? "rotation failed"
+	server_wait "$pid"
+	ck_err $? "ping during the rotation: $(tail -n 2 "$TMP_DIR/protrot.ping")"
+	capture_stop protrot
+	ck_err $? "$CAP_ERR"
+	ck_counters "$NS_A" protrot.a A Pdm6InProtected="$PROT_PINGS" \
+		Pdm6InAuthFailed=0 Pdm6InNoKey=0 Pdm6OutNoKey=0
+	ck_counters "$NS_B" protrot.b B Pdm6InProtected="$PROT_PINGS" \
+		Pdm6InAuthFailed=0 Pdm6InNoKey=0 Pdm6OutNoKey=0
+	out=$(pdm_awk protrot '
+		$F["pdm"] == "prot" { e[$F["src"], $F["epoch"]]++ }
+		END {
+			if (!e[a, 1] || !e[a, 2] || !e[b, 1] || !e[b, 2])
+				fail("Epochs 1 and 2 from A: " e[a, 1] + 0 " " \
+				     e[a, 2] + 0 ", from B: " e[b, 1] + 0 " " \
+				     e[b, 2] + 0)
+		}' -v a="$ADDR_A" -v b="$ADDR_B" 2>&1)
+	ck_out $? "$out" "Epochs in the capture"
+	ck_end "rotation to the next Epoch mid-flow: no failure, no sample lost"
+
+	# Keys are CAP_NET_ADMIN's, even to list; their octets are never shown.
+	for i in "pdm key show" "pdm key del id 3" \
+		 "pdm key add id 9 dir rx peer ::1 epoch 0 key ${KEY_AB%:*} salt ${KEY_AB#*:}"; do
+		# shellcheck disable=SC2086 # the words of the command
+		ck_refused "ip $i unprivileged" "Operation not permitted" \
+			ip netns exec "$NS_A" setpriv --reuid=65534 \
+			--regid=65534 --clear-groups --inh-caps=-all ip $i
+	done
+	out=$( { ip -n "$NS_A" -j pdm key show; ip -n "$NS_A" -d pdm key show
+		 [ ! -r "$YNL_CLI" ] || ynl "$NS_A" --dump key-get
+		 dmesg; } 2>&1)
+	for i in "$KEY_AB" "$KEY_BA" "$KEY_AB2" "$KEY_BA2" "$KEY_BAD"; do
+		if echo "$out" | grep -qi -e "${i%:*}" -e "${i#*:}"; then
+			ck_err 1 "key or salt $i in a dump or the kernel log"
+		fi
+	done
+	echo "$out" | grep -q '"dir":"tx"'
+	ck_err $? "ip -j pdm key show shows no transmit key: $out"
+	ck_end "key ops: EPERM unprivileged; key octets in no dump or log"
+
+	# Many receive keys in B, one prefix each; A's traffic still finds its
+	# own among them.
+	for ((i = 0; i < PROT_MANY_KEYS; i++)); do
+		printf 'pdm key add id %u dir rx peer 2001:db8:%x:%x::/64 ' \
+			$((1000 + i)) $((i >> 8)) $((i & 255))
+		printf 'epoch 2 key %s salt %s\n' "${KEY_BAD%:*}" \
+			"${KEY_BAD#*:}"
+	done > "$TMP_DIR/keys.batch"
+	ip -n "$NS_B" -batch "$TMP_DIR/keys.batch" > "$TMP_DIR/keys.out" 2>&1
+	ck_out $? "$(cat "$TMP_DIR/keys.out")" "ip -batch of $PROT_MANY_KEYS keys"
+	out=$(ip -n "$NS_B" -j pdm show 2>&1)
+	json_check "$out" 'j["keys"] == '"$((PROT_MANY_KEYS + 2))"
+	ck_out $? "$out" "ip -j pdm show: keys"
+	counters_save "$NS_B" protmany.b
+	ck_err $? "cannot read the counters of B"
+	ip netns exec "$NS_A" ping -6 -q -c 3 -i 0.2 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	ck_counters "$NS_B" protmany.b B Pdm6InProtected=3 Pdm6InAuthFailed=0
+	ck_end "ten thousand keys install and resolve"
+
+	# A's keys deleted and added again while A pings as fast as it can:
+	# some packets go without PDM (Pdm6OutNoKey), none is lost; the debug
+	# kernel's checkers see the keys freed under traffic.
+	stop="$TMP_DIR/protdel.stop"
+	rm -f "$stop"
+	ip netns exec "$NS_A" sh -c "while [ ! -e $stop ]; do
+		ping -6 -q -c 50 -i 0.002 -W 2 $ADDR_B >/dev/null || exit 1; done" &
+	pid=$!
+	BG_PIDS+=("$pid")
+	for ((i = 0; i < 20; i++)); do
+		ip -n "$NS_A" pdm key del id 5 &&
+			key_add "$NS_A" 5 tx "$ADDR_B" 2 "$KEY_AB2" ||
+			break
+	done
+	ck_err $? "deleting and adding A's key failed"
+	touch "$stop"
+	server_wait "$pid"
+	ck_err $? "pings lost while keys changed"
+	ip -n "$NS_A" pdm key flush && ip -n "$NS_B" pdm key flush
+	ck_err $? "ip pdm key flush failed"
+	out=$(ip -n "$NS_B" -j pdm show 2>&1)
+	json_check "$out" 'j["keys"] == 0'
+	ck_out $? "$out" "keys left after the flush"
+	ck_end "keys deleted and added under traffic"
 }
 
 # Usage: tshark_compare <pcap>: decode <pcap> with pdm_parser and tshark and

@@ -35,7 +35,10 @@
  *           or the PDMv2 type with Opt Data Len 22 and Version 2), "badN"
  *           (one PDM option with Opt Data Len N), "badver" (PDMv2's
  *           length, another Version), "multi" (several PDM options), "t"
- *           (truncated)
+ *           (truncated), "prot" (protected PDMv2: the PDMv2 type with Opt
+ *           Data Len 46 and Version 2, of which only PSN This Packet,
+ *           the version and the Epoch are in clear; pdm_crypt.py decrypt
+ *           decodes the rest from the doh field with the key)
  *   pdmoff  offset of the PDM option inside its header, or "-"
  *   sdtlr sdtls psntp psnlr dtlr dtls
  *           PDM fields in decimal (ScaleDTLR, ScaleDTLS, PSN This Packet,
@@ -93,6 +96,7 @@
 #define TLV_PDM			0x0f
 #define PDM_DATA_LEN		10
 #define PDM2_DATA_LEN		22
+#define PDM2P_DATA_LEN		46
 #define MAX_PAD_RUN		7
 #define MAX_EXT_HDRS		32
 
@@ -111,6 +115,7 @@ struct pcap_file {
 
 struct pdm_fields {
 	int version;		/* 0: not decoded */
+	bool prot;		/* protected PDMv2: Epoch and PSNTP only */
 	__u8 type;
 	__u8 scale_dtlr;
 	__u8 scale_dtls;
@@ -219,6 +224,13 @@ static void parse_pdm(const __u8 *o, struct pdm_fields *f)
 		f->scale_dtls = o[17];
 		f->dtlr = get16(o + 20);
 		f->dtls = get16(o + 22);
+	} else if (o[0] == pdm2_type && o[1] == PDM2P_DATA_LEN &&
+		   o[2] >> 4 == 2) {
+		/* Protected: the rest is for pdm_crypt.py, with the key. */
+		f->version = 2;
+		f->prot = true;
+		f->epoch = get16(o + 2) & 0x0fff;
+		f->psntp = get32(o + 4);
 	}
 }
 
@@ -461,6 +473,9 @@ static void print_pkt(unsigned long n, __u32 sec, __u32 nsec,
 	else if (!pi->pdm.version)
 		printf("bad%d %zu - - - - - - - - - %02x ", pi->pdm_len,
 		       pi->pdm_off, pi->pdm.type);
+	else if (pi->pdm.prot)
+		printf("prot %zu - - %u - - - 2 %u - %02x ", pi->pdm_off,
+		       pi->pdm.psntp, pi->pdm.epoch, pi->pdm.type);
 	else if (pi->pdm.version == 1)
 		printf("ok %zu %u %u %u %u %u %u 1 - - %02x ", pi->pdm_off,
 		       pi->pdm.scale_dtlr, pi->pdm.scale_dtls,

@@ -21,6 +21,27 @@ enum pdm_mode {
 	PDM_MODE_V2,
 };
 
+/**
+ * enum pdm_key_dir - What a key protects.
+ * @PDM_KEY_DIR_TX: What this netns sends to the key's prefix.
+ * @PDM_KEY_DIR_RX: What comes from the key's prefix under the key's Epoch.
+ */
+enum pdm_key_dir {
+	PDM_KEY_DIR_TX,
+	PDM_KEY_DIR_RX,
+};
+
+/**
+ * enum pdm_key_alg - The algorithm of a key.
+ * @PDM_KEY_ALG_AES_GCM_128: AES-128 in GCM, 16-octet tag.
+ * @PDM_KEY_ALG_AES_GCM_256: AES-256 in GCM, 16-octet tag.
+ */
+enum pdm_key_alg {
+	PDM_KEY_ALG_AES_GCM_128,
+	PDM_KEY_ALG_AES_GCM_256,
+};
+
+#define PDM_MAX_KEYS		65536
 #define PDM_MAX_POLICIES	1024
 
 enum {
@@ -33,6 +54,20 @@ enum {
 };
 
 enum {
+	PDM_A_KEY_ID = 1,
+	PDM_A_KEY_DIR,
+	PDM_A_KEY_PREFIX,
+	PDM_A_KEY_PREFIX_LEN,
+	PDM_A_KEY_EPOCH,
+	PDM_A_KEY_ALG,
+	PDM_A_KEY_KEY,
+	PDM_A_KEY_SALT,
+
+	__PDM_A_KEY_MAX,
+	PDM_A_KEY_MAX = (__PDM_A_KEY_MAX - 1)
+};
+
+enum {
 	PDM_A_STATS_OUT_PKTS = 1,
 	PDM_A_STATS_OUT_SKIPPED,
 	PDM_A_STATS_IN_PKTS,
@@ -42,6 +77,13 @@ enum {
 	PDM_A_STATS_FLOWS_EVICTED,
 	PDM_A_STATS_FLOWS_NOMEM,
 	PDM_A_STATS_SOCK_FLOWS,
+	PDM_A_STATS_OUT_PROTECTED,
+	PDM_A_STATS_OUT_NOKEY,
+	PDM_A_STATS_IN_PROTECTED,
+	PDM_A_STATS_IN_AUTH_FAILED,
+	PDM_A_STATS_IN_NOKEY,
+	PDM_A_STATS_IN_REPLAYED,
+	PDM_A_STATS_IN_UNPROTECTED,
 
 	__PDM_A_STATS_MAX,
 	PDM_A_STATS_MAX = (__PDM_A_STATS_MAX - 1)
@@ -55,6 +97,7 @@ enum {
 	PDM_A_STATE_FLOW_TIMEOUT,
 	PDM_A_STATE_FLOWS,
 	PDM_A_STATE_POLICIES,
+	PDM_A_STATE_KEYS,
 	PDM_A_STATE_STATS,
 
 	__PDM_A_STATE_MAX,
@@ -67,6 +110,10 @@ enum {
 	PDM_CMD_POLICY_DEL,
 	PDM_CMD_POLICY_GET,
 	PDM_CMD_POLICY_FLUSH,
+	PDM_CMD_KEY_ADD,
+	PDM_CMD_KEY_DEL,
+	PDM_CMD_KEY_GET,
+	PDM_CMD_KEY_FLUSH,
 
 	__PDM_CMD_MAX,
 	PDM_CMD_MAX = (__PDM_CMD_MAX - 1)
