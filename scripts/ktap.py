@@ -22,9 +22,9 @@ result per case); this is the only place where results are counted.
       then two results of the run itself: the test's exit status agrees
       with its results, and no kernel report outside the cases.
 
-  ktap.py kunit JSON LOG SUITE [-o OUT]
+  ktap.py kunit JSON LOG SUITE[,SUITE...] [-o OUT]
       kunit.py's --json output and its raw log (build_dir/test.log):
-      the cases of SUITE, the plan taken from the log, missing cases as
+      the cases of each SUITE, the plan taken from the log, missing cases as
       failures, a kernel report (KASAN, lockdep, WARN) fails the case it
       was printed in; one more result: no report outside the cases.
 
@@ -395,18 +395,9 @@ def kselftest(runlog, kmsg, console, vmrc, out):
     return write_flat(flat, extra, out)
 
 
-def kunit(jsonpath, log, suite, out):
-    try:
-        with open(jsonpath) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        data = {}
-        print("ktap.py: %s: %s" % (jsonpath, e), file=sys.stderr)
-
-    def groups(g):
-        yield g
-        for s in g.get("sub_groups", []):
-            yield from groups(s)
+def kunit_suite(data, groups, lines, log, suite):
+    """The flat results of one KUnit suite: its cases, as kunit.py parsed
+    them, and a failure for each case its plan has and the JSON has not."""
     cases, top = [], 0
     for g in groups(data) if data else []:
         if g.get("name") == suite:
@@ -418,7 +409,6 @@ def kunit(jsonpath, log, suite, out):
                           for c in sg.get("test_cases", [])]
                 if not sg.get("test_cases"):
                     cases.append({"name": sg.get("name"), "status": "FAIL"})
-    lines = read_lines(log)
     # The suite's plan, as the kernel printed it.
     plan = None
     for i, raw in enumerate(lines):
@@ -447,6 +437,26 @@ def kunit(jsonpath, log, suite, out):
             r.notes.append("planned %d cases, kunit.py parsed %d" %
                            (plan, top))
             flat.append(r)
+    return flat
+
+
+def kunit(jsonpath, log, suites, out):
+    try:
+        with open(jsonpath) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        data = {}
+        print("ktap.py: %s: %s" % (jsonpath, e), file=sys.stderr)
+
+    def groups(g):
+        yield g
+        for s in g.get("sub_groups", []):
+            yield from groups(s)
+    lines = read_lines(log)
+    flat = []
+    # Each suite (comma separated) in turn: its cases, then its plan.
+    for suite in suites.split(","):
+        flat += kunit_suite(data, groups, lines, log, suite)
     # A report belongs to the first result printed after it.
     outside = []
     # A parameterised case: its own result line, or one of its parameters'.

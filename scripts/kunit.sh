@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the patched kernel for UML and run the PDM KUnit suite, with the
+# Build the patched kernel for UML and run the PDM KUnit suites, with the
 # .kunitconfig the series adds in net/ipv6/ and, on top of it, KASAN,
 # lockdep and the other checks of scripts/config/kunit-debug.config.
 # Incremental: the build directory is kept between runs. The result is
@@ -9,7 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-SUITE=ipv6-pdm
+# The series' KUnit suites, comma separated.
+SUITE=ipv6-pdm,ipv6-pdm-crypto
 
 usage() {
 	cat <<USAGE
@@ -18,7 +19,7 @@ usage: $0 [-h] [-s SRC] [-o BUILD_DIR] [-K KTAP]
   BUILD_DIR  UML build directory (default \$PDM_CACHE/build-uml)
   KTAP       where to write the flat KTAP result (default
              \$PDM_CACHE/logs/kunit.ktap)
-Exit status: 0 when every case of the $SUITE suite passed (or skipped)
+Exit status: 0 when every case of the suites $SUITE passed (or skipped)
 and the kernel printed no report, 1 otherwise.
 USAGE
 }
