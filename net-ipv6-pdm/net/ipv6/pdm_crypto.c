@@ -150,6 +150,34 @@ static void pdm_aead_prep(struct aead_request *req, struct pdm_aead_buf *b,
 	aead_request_set_crypt(req, sg, sg, cryptlen, b->nonce);
 }
 
+/*
+ * Seal (@enc) or open @opt with @k: the data, in and out, is @len octets
+ * at @data, and @out receives what the operation gives back.
+ */
+static int pdm_aead_crypt(struct pdm_key *k, const u8 *opt,
+			  const struct in6_addr *saddr,
+			  const struct in6_addr *daddr, bool enc,
+			  const u8 *data, u8 *out, unsigned int out_len)
+{
+	unsigned int len = enc ? PDM_V2P_SEALED_LEN :
+				 PDM_V2P_SEALED_LEN + PDM_GCM_TAG_LEN;
+	struct scatterlist sg[2];
+	struct aead_request *req;
+	struct pdm_aead_buf *b;
+	int err;
+
+	req = pdm_aead_req(k, &b);
+	if (!req)
+		return -ENOMEM;
+	memcpy(b->data, data, len);
+	pdm_aead_prep(req, b, sg, k, opt, saddr, daddr, len);
+	err = enc ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+	if (!err)
+		memcpy(out, b->data, out_len);
+	kfree_sensitive(req);
+	return err;
+}
+
 /**
  * pdm_seal - encrypt and authenticate a protected PDMv2 option in place
  * @k: the key
@@ -167,22 +195,11 @@ static void pdm_aead_prep(struct aead_request *req, struct pdm_aead_buf *b,
 int pdm_seal(struct pdm_key *k, u8 *opt, u64 iv,
 	     const struct in6_addr *saddr, const struct in6_addr *daddr)
 {
-	struct scatterlist sg[2];
-	struct aead_request *req;
-	struct pdm_aead_buf *b;
-	int err;
-
-	req = pdm_aead_req(k, &b);
-	if (!req)
-		return -ENOMEM;
 	put_unaligned_be64(iv, opt + PDM_V2P_IV_OFF);
-	memcpy(b->data, opt + PDM_V2P_SEALED_OFF, PDM_V2P_SEALED_LEN);
-	pdm_aead_prep(req, b, sg, k, opt, saddr, daddr, PDM_V2P_SEALED_LEN);
-	err = crypto_aead_encrypt(req);
-	if (!err)
-		memcpy(opt + PDM_V2P_SEALED_OFF, b->data, sizeof(b->data));
-	kfree_sensitive(req);
-	return err;
+	return pdm_aead_crypt(k, opt, saddr, daddr, true,
+			      opt + PDM_V2P_SEALED_OFF,
+			      opt + PDM_V2P_SEALED_OFF,
+			      PDM_V2P_SEALED_LEN + PDM_GCM_TAG_LEN);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_seal);
 
@@ -201,20 +218,8 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_seal);
 int pdm_open(struct pdm_key *k, const u8 *opt, const struct in6_addr *saddr,
 	     const struct in6_addr *daddr, u8 *plain)
 {
-	struct scatterlist sg[2];
-	struct aead_request *req;
-	struct pdm_aead_buf *b;
-	int err;
-
-	req = pdm_aead_req(k, &b);
-	if (!req)
-		return -ENOMEM;
-	memcpy(b->data, opt + PDM_V2P_SEALED_OFF, sizeof(b->data));
-	pdm_aead_prep(req, b, sg, k, opt, saddr, daddr, sizeof(b->data));
-	err = crypto_aead_decrypt(req);
-	if (!err)
-		memcpy(plain, b->data, PDM_V2P_SEALED_LEN);
-	kfree_sensitive(req);
-	return err;
+	return pdm_aead_crypt(k, opt, saddr, daddr, false,
+			      opt + PDM_V2P_SEALED_OFF, plain,
+			      PDM_V2P_SEALED_LEN);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_open);

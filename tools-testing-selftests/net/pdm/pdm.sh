@@ -1504,12 +1504,37 @@ function accepted(   p) {
 '
 
 # psn_seq(): the packet's PSNTP must follow the last one in its direction.
+# PSNs are taken when the header is filled, before the qdisc: two CPUs
+# sending on one flow (a data segment and an ACK of TCP) may reach the
+# capture in the other order. So each direction's PSNTPs must be one run of
+# consecutive values, every value once, each packet within 2 places of
+# where its PSNTP puts it.
 AWK_PSN_SEQ='
-function psn_seq(   d) {
+function psn_seq(   d, r) {
 	d = dir()
-	if (d in psn_last && $F["psntp"] != (psn_last[d] + 1) % 65536)
-		err("PSNTP " $F["psntp"] " after " psn_last[d])
-	psn_last[d] = $F["psntp"]
+	if (!(d in psn_n)) {
+		psn_first[d] = $F["psntp"]
+		psn_lo[d] = psn_hi[d] = 0
+	}
+	r = ($F["psntp"] - psn_first[d] + 65536) % 65536
+	if (r >= 32768)
+		r -= 65536
+	if ((d, r) in psn_seen)
+		err("PSNTP " $F["psntp"] " twice")
+	if (r - psn_n[d] > 2 || psn_n[d] - r > 2)
+		err("PSNTP " $F["psntp"] " as packet " psn_n[d] + 1 " of its flow")
+	psn_seen[d, r] = 1
+	psn_n[d]++
+	if (r < psn_lo[d])
+		psn_lo[d] = r
+	if (r > psn_hi[d])
+		psn_hi[d] = r
+}
+END {
+	for (d in psn_n)
+		if (psn_hi[d] - psn_lo[d] + 1 != psn_n[d])
+			fail(d ": " psn_n[d] " packets, PSNTPs over " \
+			     psn_hi[d] - psn_lo[d] + 1 " values")
 }
 '
 
@@ -4752,11 +4777,18 @@ pdm_protect_test()
 	ck_err $? "cannot read the counters"
 	capture_start protrot "$NS_A" veth0 512
 	ck_err $? "tcpdump did not start"
-	ip netns exec "$NS_A" ping -6 -q -c "$PROT_PINGS" -i 0.1 -W 2 "$ADDR_B" \
-		> "$TMP_DIR/protrot.ping" 2>&1 &
+	# Batches of PROT_PINGS pings, until the rotation is done and one
+	# batch more, however slow the kernel: every batch counted whole.
+	stop="$TMP_DIR/protrot.stop"
+	rm -f "$stop"
+	ip netns exec "$NS_A" sh -c "n=0; while [ ! -e $stop ] || [ \$n -lt 2 ]; do
+		[ -e $stop ] && n=\$((n + 1))
+		ping -6 -q -c $PROT_PINGS -i 0.1 -W 2 $ADDR_B || exit 1
+	done" > "$TMP_DIR/protrot.ping" 2>&1 &
 	pid=$!
 	BG_PIDS+=("$pid")
-	sleep 0.5
+	slowwait "$WAIT_S" grep -q "packets transmitted" "$TMP_DIR/protrot.ping"
+	ck_err $? "no ping batch before the rotation"
 	key_add "$NS_B" 3 rx "$ADDR_A" 2 "$KEY_AB2" &&
 		key_add "$NS_A" 4 rx "$ADDR_B" 2 "$KEY_BA2" &&
 		key_add "$NS_A" 5 tx "$ADDR_B" 2 "$KEY_AB2" &&
@@ -4764,13 +4796,18 @@ pdm_protect_test()
 		sleep 0.5 &&
 		ip -n "$NS_B" pdm key del id 1 && ip -n "$NS_A" pdm key del id 2
 	ck_err $? "rotation failed"
+	touch "$stop"
 	server_wait "$pid"
 	ck_err $? "ping during the rotation: $(tail -n 2 "$TMP_DIR/protrot.ping")"
 	capture_stop protrot
 	ck_err $? "$CAP_ERR"
-	ck_counters "$NS_A" protrot.a A Pdm6InProtected="$PROT_PINGS" \
+	i=$(awk '/packets transmitted/ { t += $1; r += $4 }
+		END { print (t == r ? r : -1) }' "$TMP_DIR/protrot.ping")
+	[ "$i" -gt 0 ]
+	ck_err $? "pings lost: $(grep "packets transmitted" "$TMP_DIR/protrot.ping")"
+	ck_counters "$NS_A" protrot.a A Pdm6InProtected="$i" \
 		Pdm6InAuthFailed=0 Pdm6InNoKey=0 Pdm6OutNoKey=0
-	ck_counters "$NS_B" protrot.b B Pdm6InProtected="$PROT_PINGS" \
+	ck_counters "$NS_B" protrot.b B Pdm6InProtected="$i" \
 		Pdm6InAuthFailed=0 Pdm6InNoKey=0 Pdm6OutNoKey=0
 	out=$(pdm_awk protrot '
 		$F["pdm"] == "prot" { e[$F["src"], $F["epoch"]]++ }
