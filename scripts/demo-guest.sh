@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM (see demo.sh): two namespaces over veth, 20 ms of
 # delay on the server side, PDM on (PDMv2, the default), a few UDP
-# request/response exchanges and pings, captured and decoded.
+# request/response exchanges (the server waits 10 ms before it answers)
+# and pings, captured and decoded; then what the kernel measured per
+# flow, beside what the demo injected.
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTDIR   (run in the patched kernel's VM)"; }
@@ -34,8 +36,8 @@ ip netns exec pdm-srv $PY -c '
 import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(("2001:db8::2", 7007)); s.settimeout(10)
-for _ in range(4):
-    d, a = s.recvfrom(100); time.sleep(0.001); s.sendto(b"pong", a)
+for _ in range(8):
+    d, a = s.recvfrom(100); time.sleep(0.010); s.sendto(b"pong", a)
 ' &
 srv=$!
 sleep 0.5
@@ -43,7 +45,7 @@ ip netns exec pdm-cli $PY -c '
 import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.settimeout(5)
-for i in range(4):
+for i in range(8):
     s.sendto(b"ping", ("2001:db8::2", 7007)); s.recvfrom(100); time.sleep(0.05)
 '
 wait $srv
@@ -63,3 +65,15 @@ echo "== ip pdm policy: no PDM towards a prefix whose paths drop it"
 $IP -n pdm-cli pdm policy add 2001:db8:bad::/48 mode off
 $IP -n pdm-cli pdm policy add 2001:db8::2 mode v1
 $IP -n pdm-cli pdm policy show
+echo
+echo "== ip pdm flow show: the client's flows, as the kernel measured them"
+$IP -n pdm-cli pdm flow show
+echo
+echo "== injected: 20 ms of network delay (netem, one way), 10 ms of server wait"
+$IP -n pdm-cli -j pdm flow show proto udp port 7007 | $PY -c '
+import json, sys
+f = json.load(sys.stdin)[0]
+mean = lambda k: f[k]["sum"] / max(f[k]["count"], 1) / 1e6
+print("measured by the client: RTT %.2f ms, server delay %.2f ms (%d exchanges)"
+      % (mean("rtt"), mean("peer_delay"), f["rtt"]["count"]))
+'

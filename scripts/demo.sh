@@ -10,11 +10,13 @@ usage() {
 usage: $0
 Installs what is missing, builds the x86_64 test kernel with the series
 (cached), boots it with scripts/vm-run.sh and runs scripts/demo-guest.sh:
-UDP request/response and pings over a veth pair with 20 ms of delay,
-each packet's PDM fields, and the server delay and round trip derived
-from them; then the client's PDM state and counters, and a policy
-entry, through "ip pdm" of the iproute2 series (built, cached). The
-capture is left in \$PDM_CACHE/demo/demo.pcap.
+UDP request/response (a server that waits 10 ms) and pings over a veth
+pair with 20 ms of delay, each packet's PDM fields, and the server delay
+and round trip derived from them; then the client's PDM state and
+counters and a policy entry, through "ip pdm" of the iproute2 series
+(built, cached), and last the flows as the kernel measured them (ip pdm
+flow show), beside what the demo injected. The capture is left in
+\$PDM_CACHE/demo/demo.pcap.
 USAGE
 }
 [ "${1:-}" = "-h" ] && { usage; exit 0; }

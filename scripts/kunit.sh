@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # The series' KUnit suites, comma separated.
-SUITE=ipv6-pdm,ipv6-pdm-crypto
+SUITE=ipv6-pdm,ipv6-pdm-crypto,ipv6-pdm-metrics
 
 usage() {
 	cat <<USAGE

@@ -18,7 +18,7 @@ builds what changed, and runs the stages (default: $ALL_STAGES):
   series    scripts/check-series.sh: applies, exported, views, checkpatch,
             every patch builds, W=1, sparse, kernel-doc, IPV6_PDM=n,
             IPV6=m (scripts/check-builds.sh)
-  kunit     scripts/kunit.sh: the ipv6-pdm KUnit suite under UML, KASAN
+  kunit     scripts/kunit.sh: the ipv6-pdm* KUnit suites under UML, KASAN
   selftest  scripts/selftest.sh: tools/testing/selftests/net/pdm in QEMU,
             debug kernel (lockdep, atomic sleep, debug objects)
   iproute2  scripts/build-iproute2.sh + scripts/test-iproute2.sh

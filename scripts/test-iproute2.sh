@@ -151,6 +151,9 @@ IP_CASES=(
 	"ip pdm policy add without a mode: refused"
 	"ip pdm policy add with an IPv4 prefix: refused"
 	"ip pdm with an unknown command: refused, pointing to ip pdm help"
+	"ip pdm help: usage with flow show, flow flush, monitor and FILTER"
+	"ip pdm flow show with port 0 or a bad protocol: refused"
+	"ip pdm flow flush with an IPv4 prefix or a stray word: refused"
 )
 N_IP=${#IP_CASES[@]}
 
@@ -345,6 +348,33 @@ ip_help() {
 	done
 }
 
+ip_help_flow() {
+	local c
+	"$ipbin" pdm help >"$tmp/ip.out" 2>&1
+	cat "$tmp/ip.out"
+	for c in "ip pdm flow \\[ show \\] \\[ FILTER \\]" \
+		"ip pdm flow flush \\[ FILTER \\]" "ip pdm monitor" \
+		"FILTER := \\[ prefix PREFIX \\] \\[ port PORT \\] \\[ proto PROTO \\]"; do
+		grep -Eq "$c" "$tmp/ip.out" || { echo "no /$c/"; return 1; }
+	done
+}
+
+# Usage: ip_refuses_all WANT... -- ARGS... [-- ARGS...]: each ip ARGS is
+# refused, saying the WANT of the same place.
+ip_refuses_all() {
+	local -a want=() args=()
+	local i=0
+	while [ "$1" != -- ]; do want+=("$1"); shift; done
+	shift
+	while [ $# -gt 0 ]; do
+		args=()
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+		[ $# -eq 0 ] || shift
+		ip_refuses "${want[i]}" "${args[@]}" || return 1
+		i=$((i + 1))
+	done
+}
+
 if [ -z "${ipbin:-}" ]; then
 	for d in "${IP_CASES[@]}"; do
 		result skip "$d" "ip not built (-b NSTAT given)"
@@ -359,6 +389,13 @@ check "${IP_CASES[2]}" ip_refuses '"mode" is required' \
 check "${IP_CASES[3]}" ip_refuses 'inet6 prefix is expected' \
 	pdm policy add 10.0.0.0/8 mode v1
 check "${IP_CASES[4]}" ip_refuses 'unknown, try "ip pdm help"' pdm bogus
+check "${IP_CASES[5]}" ip_help_flow
+check "${IP_CASES[6]}" ip_refuses_all 'port must be 1..65535' \
+	'proto must be a protocol name or 1..255' -- \
+	pdm flow show port 0 -- pdm flow show proto nosuchproto
+check "${IP_CASES[7]}" ip_refuses_all 'inet6 prefix is expected' \
+	'unexpected argument' -- \
+	pdm flow flush prefix 10.0.0.0/8 -- pdm flow flush bogus
 cant=''
 fi
 

@@ -20,12 +20,14 @@
 #define PDM_DEFAULT_MAX_FLOWS		65536
 #define PDM_DEFAULT_FLOW_TIMEOUT	60	/* seconds */
 #define PDM_DEFAULT_VERSION		2
+#define PDM_DEFAULT_MONITOR_RATE	10000	/* records per second */
 
 /* Serialises enabled transitions with the static key and the flush. */
 static DEFINE_MUTEX(pdm_sysctl_mutex);
 
 static u32 pdm_max_flows_max = 1 << 20;
 static int pdm_flow_timeout_max = 86400;
+static int pdm_monitor_rate_max = 1000000;
 
 /*
  * PDMv2's option type: one a receiver that does not know it skips (action
@@ -142,6 +144,14 @@ static const struct ctl_table pdm_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= pdm_sysctl_v2_type,
 	},
+	{
+		.procname	= "monitor_rate",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &pdm_monitor_rate_max,
+	},
 };
 
 static int pdm_sysctl_register(struct net *net, struct pdm_net *pn)
@@ -157,6 +167,7 @@ static int pdm_sysctl_register(struct net *net, struct pdm_net *pn)
 	table[2].data = &pn->flow_timeout;
 	table[3].data = &pn->version;
 	table[4].data = &pn->v2_type;
+	table[5].data = &pn->monitor_rate;
 	/* Memory is not the namespace's to give: the initial one bounds it. */
 	if (!net_eq(net, &init_net))
 		table[1].extra2 = &init_net.ipv6.pdm->max_flows;
@@ -196,6 +207,8 @@ const char * const pdm_mib_names[__PDM_MIB_MAX] = {
 	[PDM_MIB_INNOKEY]	= "Pdm6InNoKey",
 	[PDM_MIB_INREPLAYED]	= "Pdm6InReplayed",
 	[PDM_MIB_INUNPROTECTED]	= "Pdm6InUnprotected",
+	[PDM_MIB_MONITORRECORDS] = "Pdm6MonitorRecords",
+	[PDM_MIB_MONITORLIMITED] = "Pdm6MonitorLimited",
 };
 EXPORT_SYMBOL_IF_KUNIT(pdm_mib_names);
 
@@ -232,6 +245,8 @@ static int __net_init pdm_net_init(struct net *net)
 	pn->version = PDM_DEFAULT_VERSION;
 	/* As draft-ietf-ippm-encrypted-pdmv2-13 writes, until IANA assigns. */
 	pn->v2_type = IPV6_TLV_PDM;
+	pn->monitor_rate = PDM_DEFAULT_MONITOR_RATE;
+	pn->monitor_stamp = jiffies;
 	mutex_init(&pn->policy_mutex);
 
 	pn->mib = alloc_percpu(struct pdm_mib);

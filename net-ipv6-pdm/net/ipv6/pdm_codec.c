@@ -78,6 +78,33 @@ void pdm_encode_delta(u64 ns, u16 *delta, u8 *scale)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_encode_delta);
 
+/* The greatest scale at which a 16-bit DeltaT fits 64 bits of asec. */
+#define PDM_SCALE_ASEC64	(64 - PDM_DELTA_BITS - 1)
+
+/**
+ * pdm_decode_ns - the time a DeltaT and its Scale say, in ns
+ * @delta: the 16-bit mantissa
+ * @scale: the power of two
+ *
+ * Return: @delta * 2^@scale attoseconds in nanoseconds, rounded down;
+ * U64_MAX for more than that.
+ */
+u64 pdm_decode_ns(u16 delta, u8 scale)
+{
+	unsigned int shift;
+	u64 ns;
+
+	if (scale <= PDM_SCALE_ASEC64)
+		return div_u64((u64)delta << scale, NSEC_PER_SEC);
+	/* Over 9 s: the fraction of a ns lost before the shift is no matter. */
+	ns = div_u64((u64)delta << PDM_SCALE_ASEC64, NSEC_PER_SEC);
+	shift = scale - PDM_SCALE_ASEC64;
+	if (shift >= 64 || ns > U64_MAX >> shift)
+		return U64_MAX;
+	return ns << shift;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_decode_ns);
+
 static void pdm_parse_v1(const u8 *opt, struct pdm_info *pi)
 {
 	const struct ipv6_pdm_v1_opt *v1 = (const struct ipv6_pdm_v1_opt *)opt;

@@ -514,7 +514,7 @@ static void pdm_test_replay(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	for (i = 0; i < ARRAY_SIZE(seq); i++) {
 		pi.psntp = seq[i].psn;
-		KUNIT_EXPECT_EQ_MSG(test, pdm_flow_rx(f, i, &pi), seq[i].ok,
+		KUNIT_EXPECT_EQ_MSG(test, pdm_flow_rx(f, i, 0, &pi), seq[i].ok,
 				    "step %u, PSN %#x", i, seq[i].psn);
 	}
 	KUNIT_EXPECT_EQ(test, f->psnlr, 0xfffffff1);
@@ -523,15 +523,15 @@ static void pdm_test_replay(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	pdm_flow_copy(g, f);
 	pi.psntp = 0xfffffff1;
-	KUNIT_EXPECT_FALSE(test, pdm_flow_rx(g, i, &pi));
+	KUNIT_EXPECT_FALSE(test, pdm_flow_rx(g, i, 0, &pi));
 	pi.psntp = 0xfffffff2;
-	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(g, i, &pi));
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(g, i, 0, &pi));
 	pdm_flow_free(g);
 	/* Options in clear have no window. */
 	pi.prot = 0;
 	pi.psntp = 5;
-	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, i, &pi));
-	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, i, &pi));
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, i, 0, &pi));
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, i, 0, &pi));
 	pdm_flow_free(f);
 }
 

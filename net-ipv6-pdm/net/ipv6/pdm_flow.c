@@ -14,9 +14,17 @@
  * created or last looked at, within a bounded scan; the entries passed
  * over go to the back. A flood of one-packet flows thus cannot keep a
  * flow that is in use, nor a new one, out of the table.
+ *
+ * Every flow, of the table or kept with a socket, also has an id in the
+ * netns' flow_ids, by which dumps go through them and resume: a flow that
+ * exists for the whole of a dump is in it once.
+ *
+ * The metrics of a flow are updated under its lock, with the state the
+ * options are made from: O(1), no allocation.
  */
 
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
@@ -28,6 +36,8 @@
 #define PDM_EVICT_SCAN	8
 /* Entries expiry looks at between two chances to reschedule. */
 #define PDM_GC_BATCH	256
+/* A gap in the peer's PSNs larger than this restarts the sequence. */
+#define PDM_SEQ_JUMP	65536
 
 static struct kmem_cache *pdm_flow_cache __read_mostly;
 
@@ -100,6 +110,7 @@ static bool pdm_flow_unlink(struct pdm_net *pn, struct pdm_flow *f)
 	list_del_init(&f->lru);
 	WARN_ON_ONCE(rhashtable_remove_fast(&pn->flows, &f->node,
 					    pdm_flow_params));
+	pdm_flow_id_del(pn, f);
 	WRITE_ONCE(pn->nflows, pn->nflows - 1);
 	kfree_rcu(f, rcu);
 	return true;
@@ -158,6 +169,8 @@ int pdm_flows_init(struct pdm_net *pn)
 	spin_lock_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->lru);
 	pn->nflows = 0;
+	xa_init_flags(&pn->flow_ids, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH);
+	pn->flow_id_next = 1;
 	INIT_DELAYED_WORK(&pn->gc_work, pdm_flows_gc);
 	return rhashtable_init(&pn->flows, &pdm_flow_params);
 }
@@ -173,6 +186,8 @@ void pdm_flows_destroy(struct pdm_net *pn)
 {
 	cancel_delayed_work_sync(&pn->gc_work);
 	rhashtable_free_and_destroy(&pn->flows, pdm_flow_destroy_cb, NULL);
+	/* The sockets that kept flows are gone: only the table's were left. */
+	xa_destroy(&pn->flow_ids);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flows_destroy);
 
@@ -233,6 +248,104 @@ void pdm_flows_flush(struct pdm_net *pn)
 EXPORT_SYMBOL_IF_KUNIT(pdm_flows_flush);
 
 /**
+ * pdm_flow_id_add - give a flow its id, for dumps
+ * @pn: per-netns PDM data
+ * @f: the flow, not yet seen by others
+ *
+ * Return: 0, or -ENOMEM (or -EBUSY when 2^32 - 1 flows exist).
+ */
+int pdm_flow_id_add(struct pdm_net *pn, struct pdm_flow *f)
+{
+	int err;
+
+	err = xa_alloc_cyclic_bh(&pn->flow_ids, &f->id, f, xa_limit_32b,
+				 &pn->flow_id_next, GFP_ATOMIC | __GFP_NOWARN);
+	return err < 0 ? err : 0;
+}
+
+/**
+ * pdm_flow_id_del - take a flow's id back
+ * @pn: per-netns PDM data
+ * @f: the flow, going away
+ */
+void pdm_flow_id_del(struct pdm_net *pn, struct pdm_flow *f)
+{
+	if (f->id)
+		xa_erase_bh(&pn->flow_ids, f->id);
+}
+
+/**
+ * pdm_flow_match - whether a flow is one a dump or flush is about
+ * @f: the flow
+ * @flt: the filter
+ *
+ * Return: true if it is.
+ */
+bool pdm_flow_match(const struct pdm_flow *f,
+		    const struct pdm_flow_filter *flt)
+{
+	if (flt->plen &&
+	    !ipv6_prefix_equal(&f->key.remote, &flt->prefix, flt->plen))
+		return false;
+	if (flt->port && f->key.lport != flt->port &&
+	    f->key.rport != flt->port)
+		return false;
+	return !flt->proto || f->key.proto == flt->proto;
+}
+
+/* Start a socket's flow's metrics again; the PDM state goes on. */
+static void pdm_flow_reset(struct pdm_flow *f)
+{
+	spin_lock_bh(&f->lock);
+	memset(&f->m, 0, sizeof(f->m));
+	f->flags &= ~(PDM_F_RTT | PDM_F_LDLY);
+	spin_unlock_bh(&f->lock);
+}
+
+/**
+ * pdm_flows_flush_match - forget the flows a filter matches
+ * @pn: per-netns PDM data
+ * @flt: the filter
+ *
+ * Process context. Entries of the table go, counted as Pdm6FlowsExpired;
+ * flows kept with connected sockets stay as long as their sockets, but
+ * their metrics start again.
+ *
+ * Return: the number of flows removed or reset.
+ */
+unsigned int pdm_flows_flush_match(struct pdm_net *pn,
+				   const struct pdm_flow_filter *flt)
+{
+	unsigned int n = 0, gone = 0, seen = 0;
+	struct pdm_flow *f;
+	unsigned long id;
+
+	rcu_read_lock();
+	xa_for_each(&pn->flow_ids, id, f) {
+		if (pdm_flow_match(f, flt)) {
+			if (f->flags & PDM_F_SOCK) {
+				pdm_flow_reset(f);
+				n++;
+			} else {
+				spin_lock_bh(&pn->lock);
+				gone += pdm_flow_unlink(pn, f);
+				spin_unlock_bh(&pn->lock);
+			}
+		}
+		if (++seen % PDM_GC_BATCH == 0) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+	/* As pdm_flows_flush() counts them. */
+	PDM_ADD_STATS(pn, PDM_MIB_FLOWSEXPIRED, gone);
+	return n + gone;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_flows_flush_match);
+
+/**
  * pdm_flow_alloc - a new flow, in no table yet
  * @key: the flow
  * @gfp: allocation flags
@@ -252,6 +365,7 @@ struct pdm_flow *pdm_flow_alloc(const struct pdm_flow_key *key, gfp_t gfp)
 	INIT_LIST_HEAD(&f->lru);
 	spin_lock_init(&f->lock);
 	f->psntp_next = get_random_u32();
+	f->t_first = ktime_get_ns();
 	f->last_used = jiffies;
 	/* The packet that creates the flow is no sign of use. */
 	f->pkts_seen = 1;
@@ -292,18 +406,36 @@ void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from)
 	spin_lock_bh(&from->lock);
 	to->flags = from->flags;
 	to->peer_version = from->peer_version;
-	to->epoch = from->epoch;
+	to->peer_prot = from->peer_prot;
 	to->scale_dtls = from->scale_dtls;
 	to->delta_tls = from->delta_tls;
+	to->epoch = from->epoch;
 	to->psntp_next = from->psntp_next;
 	to->psnlr = from->psnlr;
 	to->t_tx = from->t_tx;
 	to->t_rx = from->t_rx;
+	to->t_first = from->t_first;
 	to->win_top = from->win_top;
+	to->rtt_psn = from->rtt_psn;
 	to->win = from->win;
+	memcpy(to->tx_ring, from->tx_ring, sizeof(to->tx_ring));
+	to->tx_ring_n = from->tx_ring_n;
+	to->m = from->m;
 	spin_unlock_bh(&from->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_copy);
+
+/**
+ * pdm_flow_snapshot - a consistent copy of a flow, for a dump
+ * @f: the flow
+ * @to: returns its key, id and state
+ */
+void pdm_flow_snapshot(struct pdm_flow *f, struct pdm_flow *to)
+{
+	to->key = f->key;
+	to->id = f->id;
+	pdm_flow_copy(to, f);
+}
 
 /**
  * pdm_flow_get - find the flow of @key, or create it
@@ -342,6 +474,14 @@ struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 							pdm_flow_params);
 	else
 		old = ERR_PTR(-ENOSPC);
+	if (!old && pdm_flow_id_add(pn, f)) {
+		/* Readers may have found it already. */
+		rhashtable_remove_fast(&pn->flows, &f->node, pdm_flow_params);
+		spin_unlock_bh(&pn->lock);
+		PDM_ADD_STATS(pn, PDM_MIB_FLOWSEVICTED, evicted);
+		kfree_rcu(f, rcu);
+		goto nomem;
+	}
 	if (!old) {
 		list_add_tail(&f->lru, &pn->lru);
 		WRITE_ONCE(pn->nflows, pn->nflows + 1);
@@ -378,10 +518,28 @@ static u64 pdm_elapsed(u64 now, u64 then)
 	return now > then ? now - then : 0;
 }
 
+static void pdm_stat_add(struct pdm_stat *st, u64 v)
+{
+	st->last = v;
+	if (!st->n || v < st->min)
+		st->min = v;
+	if (v > st->max)
+		st->max = v;
+	st->sum += v;
+	st->n++;
+}
+
+/* Send times are kept in units of 1024 ns, in 32 bits. */
+static u32 pdm_ring_time(u64 ns)
+{
+	return ns >> 10;
+}
+
 /**
  * pdm_flow_tx - fill the PDM fields of a packet about to be sent
  * @f: the flow
  * @now: send time, monotonic ns
+ * @len: the packet's upper-layer octets
  * @pi: returns the fields to put in the option
  *
  * RFC 8250: PSNTP counts up from its random start, PSNLR echoes the last
@@ -392,8 +550,12 @@ static u64 pdm_elapsed(u64 now, u64 then)
  * which RFC 8250 sends 16; the Epoch steps when the 32 bits wrap, so that
  * no two PDMv2 packets of a flow carry the same Epoch and PSNTP. The
  * fields are those of version 1: the caller sets what version 2 adds.
+ *
+ * The send time is kept, by PSN, for the RTT of the reply; the first send
+ * after a receive gives a sample of our own delay.
  */
-void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
+void pdm_flow_tx(struct pdm_flow *f, u64 now, unsigned int len,
+		 struct pdm_info *pi)
 {
 	memset(pi, 0, sizeof(*pi));
 	pi->version = 1;
@@ -405,16 +567,26 @@ void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
 	if (!f->psntp_next)
 		f->epoch = (f->epoch + 1) & PDM_V2_EPOCH_MASK;
 	if (f->flags & PDM_F_RX) {
+		u64 since = pdm_elapsed(now, f->t_rx);
+
 		pi->psnlr = f->psnlr;
-		pdm_encode_delta(pdm_elapsed(now, f->t_rx), &pi->delta_tlr,
-				 &pi->scale_dtlr);
+		pdm_encode_delta(since, &pi->delta_tlr, &pi->scale_dtlr);
+		if (!(f->flags & PDM_F_LDLY)) {
+			pdm_stat_add(&f->m.local_delay, since);
+			f->flags |= PDM_F_LDLY;
+		}
 	}
 	if (f->flags & PDM_F_DTLS) {
 		pi->delta_tls = f->delta_tls;
 		pi->scale_dtls = f->scale_dtls;
 	}
+	f->tx_ring[pi->psntp % PDM_TX_RING] = pdm_ring_time(now);
+	if (f->tx_ring_n < PDM_TX_RING)
+		f->tx_ring_n++;
 	f->t_tx = now;
 	f->flags |= PDM_F_TX;
+	f->m.tx_pkts++;
+	f->m.tx_bytes += len;
 	WRITE_ONCE(f->pkts, f->pkts + 1);
 	spin_unlock_bh(&f->lock);
 
@@ -422,13 +594,29 @@ void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_tx);
 
-/*
- * Anti-replay of authentic protected options, on PSN This Packet, as
- * IPsec's window (RFC 4303 3.4.3): a PSN above the highest seen moves the
- * window; one within the 64 below it is taken once; older ones are not.
- * Serial-number arithmetic: PSNs wrap. Caller holds f->lock.
+/* A PSN of @version, whole: RFC 8250's 16 bits are the low ones of the
+ * 32 the flow counts in; the nearest value to @ref has them.
  */
-static bool pdm_flow_replayed(struct pdm_flow *f, u32 psn)
+static u32 pdm_psn32(u32 psn, u8 version, u32 ref)
+{
+	return version == 1 ? ref + (s16)(u16)(psn - ref) : psn;
+}
+
+enum pdm_seq {
+	PDM_SEQ_NEXT,	/* after every PSN received so far */
+	PDM_SEQ_LATE,	/* within the window, not received before */
+	PDM_SEQ_DUP,	/* within the window, received before */
+	PDM_SEQ_OLD,	/* below the window: late or again, who knows */
+};
+
+/*
+ * Place the peer's PSN This Packet @psn in its sequence, as IPsec's
+ * anti-replay window does (RFC 4303 3.4.3): a PSN above the highest seen
+ * moves the window, and the PSNs it skips count as lost; one within the
+ * 64 below it is taken once. Serial-number arithmetic: PSNs wrap. Caller
+ * holds f->lock.
+ */
+static enum pdm_seq pdm_flow_seq(struct pdm_flow *f, u32 psn)
 {
 	u32 back;
 	s32 d;
@@ -437,51 +625,129 @@ static bool pdm_flow_replayed(struct pdm_flow *f, u32 psn)
 		f->win_top = psn;
 		f->win = 1;
 		f->flags |= PDM_F_WIN;
-		return false;
+		return PDM_SEQ_NEXT;
 	}
 	d = psn - f->win_top;
 	if (d > 0) {
+		if (d <= PDM_SEQ_JUMP)
+			f->m.lost += d - 1;
 		f->win = d >= 64 ? 1 : f->win << d | 1;
 		f->win_top = psn;
-		return false;
+		return PDM_SEQ_NEXT;
 	}
 	back = f->win_top - psn;
-	if (back >= 64 || (f->win & BIT_ULL(back)))
-		return true;
+	if (back >= 64)
+		return PDM_SEQ_OLD;
+	if (f->win & BIT_ULL(back))
+		return PDM_SEQ_DUP;
 	f->win |= BIT_ULL(back);
-	return false;
+	return PDM_SEQ_LATE;
+}
+
+/*
+ * The RTT of the reply @pi to a packet of ours, named by its PSN Last
+ * Received: from our send to its receive, less the peer's DeltaTLR,
+ * which is the peer's delay, the server delay when the peer serves. Only
+ * the first reply to a packet counts, and only one to a packet whose
+ * send time is still kept. Caller holds f->lock.
+ */
+static void pdm_flow_rtt(struct pdm_flow *f, u64 now,
+			 const struct pdm_info *pi)
+{
+	u32 last = f->psntp_next - 1, psn, back;
+	u64 sent, delay, rtt, d;
+
+	/* A peer that received nothing sends neither PSNLR nor DeltaTLR. */
+	if (!(f->flags & PDM_F_TX) || (!pi->delta_tlr && !pi->scale_dtlr))
+		return;
+	psn = pdm_psn32(pi->psnlr, pi->version, last);
+	back = last - psn;
+	if (back >= f->tx_ring_n ||
+	    ((f->flags & PDM_F_RTT) && psn == f->rtt_psn))
+		return;
+	f->rtt_psn = psn;
+	f->flags |= PDM_F_RTT;
+	sent = (u64)(u32)(pdm_ring_time(now) -
+			  f->tx_ring[psn % PDM_TX_RING]) << 10;
+	delay = pdm_decode_ns(pi->delta_tlr, pi->scale_dtlr);
+	/* Clock granularity aside, not a reply to that packet. */
+	if (delay > sent + (1 << 10))
+		return;
+	rtt = sent > delay ? sent - delay : 0;
+	if (f->m.rtt.n) {
+		/* RFC 3550 6.4.1, on successive RTTs; kept times 16. */
+		d = rtt > f->m.rtt.last ? rtt - f->m.rtt.last :
+					  f->m.rtt.last - rtt;
+		f->m.jitter += d;
+		f->m.jitter -= (f->m.jitter - d + 8) >> 4;
+	}
+	pdm_stat_add(&f->m.rtt, rtt);
+	pdm_stat_add(&f->m.peer_delay, delay);
 }
 
 /**
  * pdm_flow_rx - account a PDM option received on a flow
  * @f: the flow
  * @now: receive time, monotonic ns
+ * @len: the packet's upper-layer octets
  * @pi: the decoded option
  *
- * Return: false, the flow left as it was, for a protected option whose
- * PSN This Packet the flow has taken already or is too old to tell.
+ * The option's PSN This Packet gives the peer's losses, reordering and
+ * duplicates; its PSN Last Received and DeltaTLR the RTT and the peer's
+ * delay.
+ *
+ * Return: false, the flow's state for what it sends left as it was, for
+ * a protected option whose PSN This Packet the flow has taken already
+ * (counted as a duplicate) or is too old to tell.
  */
-bool pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi)
+bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
+		 const struct pdm_info *pi)
 {
+	enum pdm_seq seq;
+
 	spin_lock_bh(&f->lock);
-	if (pi->prot && pdm_flow_replayed(f, pi->psntp)) {
-		spin_unlock_bh(&f->lock);
-		return false;
+	seq = pdm_flow_seq(f, pdm_psn32(pi->psntp, pi->version, f->win_top));
+	switch (seq) {
+	case PDM_SEQ_NEXT:
+		break;
+	case PDM_SEQ_DUP:
+		f->m.dups++;
+		if (pi->prot)
+			goto replayed;
+		break;
+	case PDM_SEQ_OLD:
+		if (pi->prot)
+			goto replayed;
+		fallthrough;
+	case PDM_SEQ_LATE:
+		f->m.reordered++;
+		/* Counted lost when the PSNs after it came. */
+		if (f->m.lost)
+			f->m.lost--;
+		break;
 	}
+	pdm_flow_rtt(f, now, pi);
 	f->psnlr = pi->psntp;
 	f->peer_version = pi->version;
+	f->peer_prot = pi->prot;
 	if (f->flags & PDM_F_TX) {
 		pdm_encode_delta(pdm_elapsed(now, f->t_tx), &f->delta_tls,
 				 &f->scale_dtls);
 		f->flags |= PDM_F_DTLS;
 	}
 	f->t_rx = now;
-	f->flags |= PDM_F_RX;
+	f->flags = (f->flags | PDM_F_RX) & ~PDM_F_LDLY;
+	f->m.rx_pkts++;
+	f->m.rx_bytes += len;
 	WRITE_ONCE(f->pkts, f->pkts + 1);
 	spin_unlock_bh(&f->lock);
 
 	pdm_flow_touch(f);
 	return true;
+
+replayed:
+	spin_unlock_bh(&f->lock);
+	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_rx);
 

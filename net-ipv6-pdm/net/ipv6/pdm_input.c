@@ -128,6 +128,7 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 	u8 v2_type = READ_ONCE(pn->v2_type);
 	u64 now = ktime_get_ns();
 	struct pdm_flow_key key;
+	unsigned int len;
 	struct pdm_flow *f;
 	struct pdm_info pi;
 	const u8 *p;
@@ -142,6 +143,9 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 		return;
 	}
 
+	/* The upper layer's octets, wherever its data is now. */
+	len = skb->len - skb_transport_offset(skb);
+
 	rcu_read_lock();
 	if (pi.prot ? !pdm_rcv_open(pn, skb, p, &pi) :
 		      pdm_rcv_downgrade(pn, skb))
@@ -149,13 +153,16 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 	f = pdm_sk_flow(sk, &key);
 	if (!f)
 		f = pdm_flow_get(pn, &key);
-	if (f && !pdm_flow_rx(f, now, &pi)) {
+	if (f && !pdm_flow_rx(f, now, len, &pi)) {
 		PDM_INC_STATS(pn, PDM_MIB_INREPLAYED);
 		goto unlock;
 	}
 	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
 	if (pi.prot)
 		PDM_INC_STATS(pn, PDM_MIB_INPROTECTED);
+	rcu_read_unlock();
+	pdm_nl_monitor(net, &key, &pi, len);
+	return;
 unlock:
 	rcu_read_unlock();
 }

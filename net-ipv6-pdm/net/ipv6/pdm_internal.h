@@ -251,14 +251,65 @@ struct pdm_flow_key {
 	u8		pad[3];
 };
 
+/* Send times a flow keeps, to match a reply that names an older packet. */
+#define PDM_TX_RING	16
+
+/**
+ * struct pdm_stat - the samples of one metric, in ns
+ * @last: the last sample
+ * @min: the least sample
+ * @max: the greatest sample
+ * @sum: their sum, for the mean
+ * @n: how many
+ */
+struct pdm_stat {
+	u64	last;
+	u64	min;
+	u64	max;
+	u64	sum;
+	u32	n;
+};
+
+/**
+ * struct pdm_metrics - what a flow measured, reset by a flush
+ * @tx_pkts: packets sent with PDM
+ * @tx_bytes: their upper-layer octets
+ * @rx_pkts: PDM options received and accounted
+ * @rx_bytes: their packets' upper-layer octets
+ * @rtt: round-trip times: the time from a packet of ours to the reply
+ *	that names it in PSN Last Received, less the peer's DeltaTLR
+ * @peer_delay: the peer's DeltaTLR in those replies: the server delay,
+ *	when the peer serves
+ * @local_delay: the time from a receive to the next send: our own delay
+ * @jitter: the RFC 3550 estimator of the variation of @rtt, times 16
+ * @lost: the peer's packets missing from its PSN This Packet sequence
+ * @reordered: the peer's packets that came after a later one
+ * @dups: the peer's packets that came again
+ */
+struct pdm_metrics {
+	u64			tx_pkts;
+	u64			tx_bytes;
+	u64			rx_pkts;
+	u64			rx_bytes;
+	struct pdm_stat		rtt;
+	struct pdm_stat		peer_delay;
+	struct pdm_stat		local_delay;
+	u64			jitter;
+	u32			lost;
+	u32			reordered;
+	u32			dups;
+};
+
 /**
  * struct pdm_flow - per-flow PDM state
  * @node: flow table linkage
  * @key: the flow
  * @lru: place in the table's eviction order, under pdm_net.lock
- * @lock: protects the fields below
+ * @id: the flow's entry in pdm_net.flow_ids, 0 for none
+ * @lock: protects the fields from @flags to @m
  * @flags: PDM_F_* bits
  * @peer_version: version of the last option received, 0 before any
+ * @peer_prot: whether that option was protected
  * @scale_dtls: scale of @delta_tls
  * @delta_tls: DeltaTLS to send: last receive minus the send before it
  * @epoch: Epoch of the next packet sent, stepped when @psntp_next wraps
@@ -266,8 +317,14 @@ struct pdm_flow_key {
  * @psnlr: PSN This Packet of the last packet received
  * @t_tx: monotonic time of the last send, ns
  * @t_rx: monotonic time of the last receive, ns
- * @win_top: highest PSN This Packet of an authentic protected option
+ * @t_first: monotonic time of the first packet, ns
+ * @win_top: highest PSN This Packet received, in 32 bits
  * @win: which of the 64 PSNs up to @win_top were received (bit 0: @win_top)
+ * @rtt_psn: PSN Last Received of the reply that gave the last RTT sample
+ * @tx_ring: send times of our last PDM_TX_RING packets, by PSN, in
+ *	units of 1024 ns: enough for a reply to a packet up to 73 min old
+ * @tx_ring_n: entries of @tx_ring in use, up to PDM_TX_RING
+ * @m: the metrics
  * @pkts: packets sent and received, for eviction
  * @pkts_seen: @pkts when eviction last looked at the flow
  * @last_used: jiffies of the last send or receive, for expiry
@@ -277,9 +334,11 @@ struct pdm_flow {
 	struct rhash_head	node;
 	struct pdm_flow_key	key;
 	struct list_head	lru;
+	u32			id;
 	spinlock_t		lock;	/* protects the fields below */
 	u8			flags;
 	u8			peer_version;
+	u8			peer_prot;
 	u8			scale_dtls;
 	u16			delta_tls;
 	u16			epoch;
@@ -287,8 +346,13 @@ struct pdm_flow {
 	u32			psnlr;
 	u64			t_tx;
 	u64			t_rx;
+	u64			t_first;
 	u32			win_top;
+	u32			rtt_psn;
 	u64			win;
+	u32			tx_ring[PDM_TX_RING];
+	u32			tx_ring_n;
+	struct pdm_metrics	m;
 	u32			pkts;
 	u32			pkts_seen;
 	unsigned long		last_used;
@@ -299,6 +363,9 @@ struct pdm_flow {
 #define PDM_F_RX	BIT(1)	/* received at least once: t_rx, psnlr valid */
 #define PDM_F_DTLS	BIT(2)	/* delta_tls valid */
 #define PDM_F_WIN	BIT(3)	/* win_top, win valid */
+#define PDM_F_RTT	BIT(4)	/* rtt_psn valid */
+#define PDM_F_LDLY	BIT(5)	/* sent since the last receive */
+#define PDM_F_SOCK	BIT(6)	/* kept with a socket, not in the table */
 
 /* Counters, shown in /proc/net/snmp6; names in pdm_mib_names[]. */
 enum {
@@ -318,6 +385,8 @@ enum {
 	PDM_MIB_INNOKEY,
 	PDM_MIB_INREPLAYED,
 	PDM_MIB_INUNPROTECTED,
+	PDM_MIB_MONITORRECORDS,
+	PDM_MIB_MONITORLIMITED,
 	__PDM_MIB_MAX
 };
 
@@ -331,6 +400,9 @@ struct pdm_mib {
  * @lock: serialises insertion into and removal from @flows and @lru
  * @lru: the flows, oldest first, but for those given a second chance
  * @nflows: number of entries in @flows, under @lock
+ * @flow_ids: every flow, those of the table and those kept with sockets,
+ *	by id, for dumps to resume where they stopped
+ * @flow_id_next: the next id to try
  * @gc_work: expiry of idle flows
  * @mib: counters
  * @max_flows: net.ipv6.pdm.max_flows
@@ -347,6 +419,9 @@ struct pdm_mib {
  * @policies: the policy table, NULL when empty
  * @policy_mutex: serialises changes to @policies
  * @policy_gen: changes to @policies so far, for dumps to see one
+ * @monitor_rate: net.ipv6.pdm.monitor_rate, records per second
+ * @monitor_stamp: jiffies when the current second of records began
+ * @monitor_sent: records of that second
  * @sysctl_hdr: the net.ipv6.pdm sysctl table
  * @optin: a socket opted in with IPV6_PDM: the static key is held for it
  */
@@ -355,6 +430,8 @@ struct pdm_net {
 	spinlock_t		lock;	/* insertion and removal */
 	struct list_head	lru;
 	u32			nflows;
+	struct xarray		flow_ids;
+	u32			flow_id_next;
 	struct delayed_work	gc_work;
 	struct pdm_mib __percpu	*mib;
 	u32			max_flows;
@@ -371,6 +448,9 @@ struct pdm_net {
 	struct pdm_policy_table __rcu *policies;
 	struct mutex		policy_mutex;	/* changes to policies */
 	u32			policy_gen;
+	int			monitor_rate;
+	unsigned long		monitor_stamp;
+	atomic_t		monitor_sent;
 	struct ctl_table_header	*sysctl_hdr;
 	bool			optin;
 };
@@ -447,9 +527,36 @@ struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
 void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from);
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key);
-void pdm_flow_tx(struct pdm_flow *f, u64 now, struct pdm_info *pi);
+void pdm_flow_tx(struct pdm_flow *f, u64 now, unsigned int len,
+		 struct pdm_info *pi);
 u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr);
-bool pdm_flow_rx(struct pdm_flow *f, u64 now, const struct pdm_info *pi);
+bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
+		 const struct pdm_info *pi);
+u64 pdm_decode_ns(u16 delta, u8 scale);
+int pdm_flow_id_add(struct pdm_net *pn, struct pdm_flow *f);
+void pdm_flow_id_del(struct pdm_net *pn, struct pdm_flow *f);
+void pdm_flow_snapshot(struct pdm_flow *f, struct pdm_flow *to);
+
+/**
+ * struct pdm_flow_filter - which flows a dump or flush is about
+ * @prefix: the remote address's prefix
+ * @plen: its length, 0 for any address
+ * @port: a port the flow uses, local or remote, 0 for any
+ * @proto: the upper-layer protocol, 0 for any
+ */
+struct pdm_flow_filter {
+	struct in6_addr	prefix;
+	u8		plen;
+	u8		proto;
+	__be16		port;
+};
+
+bool pdm_flow_match(const struct pdm_flow *f,
+		    const struct pdm_flow_filter *flt);
+unsigned int pdm_flows_flush_match(struct pdm_net *pn,
+				   const struct pdm_flow_filter *flt);
+void pdm_nl_monitor(struct net *net, const struct pdm_flow_key *key,
+		    const struct pdm_info *pi, unsigned int len);
 
 static inline bool pdm_proto_has_ports(u8 proto)
 {

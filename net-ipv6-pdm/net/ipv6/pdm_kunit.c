@@ -278,19 +278,19 @@ static void pdm_test_exchange(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, pdm_doh_len(NULL, 1, V2T), 16);
 
-	pdm_flow_tx(fa, ta, &pi);
+	pdm_flow_tx(fa, ta, 0, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_MEMEQ(test, buf, a1, sizeof(a1));
 	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
-	pdm_flow_rx(fb, tb, &rx);
+	pdm_flow_rx(fb, tb, 0, &rx);
 
-	pdm_flow_tx(fb, tb + 150000, &pi);
+	pdm_flow_tx(fb, tb + 150000, 0, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_MEMEQ(test, buf, b1, sizeof(b1));
 	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx_b1), PDM_OK);
-	pdm_flow_rx(fa, ta + 20150000, &rx_b1);
+	pdm_flow_rx(fa, ta + 20150000, 0, &rx_b1);
 
-	pdm_flow_tx(fa, ta + 20150000 + 30000, &pi);
+	pdm_flow_tx(fa, ta + 20150000 + 30000, 0, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_UDP, &pi, V2T);
 	KUNIT_EXPECT_MEMEQ(test, buf, a2, sizeof(a2));
 	KUNIT_EXPECT_EQ(test, pdm_expect_valid_doh(test, buf, sizeof(buf)), 2);
@@ -317,12 +317,12 @@ static void pdm_test_psn_wrap(struct kunit *test)
 	spin_lock_init(&f->lock);
 	f->psntp_next = 0xfffe;
 
-	pdm_flow_tx(f, 1, &pi);
+	pdm_flow_tx(f, 1, 0, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi, V2T);
 	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
 	KUNIT_EXPECT_EQ(test, rx.psntp, 0xfffe);
-	pdm_flow_tx(f, 2, &pi);
-	pdm_flow_tx(f, 3, &pi);
+	pdm_flow_tx(f, 2, 0, &pi);
+	pdm_flow_tx(f, 3, 0, &pi);
 	pdm_doh_build(buf, sizeof(buf), NULL, IPPROTO_TCP, &pi, V2T);
 	KUNIT_ASSERT_EQ(test, pdm_parse(buf + 2, 14, V2T, &rx), PDM_OK);
 	KUNIT_EXPECT_EQ(test, rx.psntp, 0);
@@ -374,8 +374,8 @@ static void pdm_test_exchange_v2(struct kunit *test)
 			now = i == 0 ? ta : i == 1 ? tb + 150000 :
 			      ta + 20150000 + 30000;
 			if (i == 2)
-				pdm_flow_rx(fa, ta + 20150000, &rx);
-			pdm_flow_tx(f, now, &pi);
+				pdm_flow_rx(fa, ta + 20150000, 0, &rx);
+			pdm_flow_tx(f, now, 0, &pi);
 			pi.version = 2;
 			pi.type = types[t];
 			pi.gp = 5 + i;
@@ -393,7 +393,7 @@ static void pdm_test_exchange_v2(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, rx.version, 2);
 			KUNIT_EXPECT_EQ(test, rx.gp, 5 + i);
 			if (i == 0)
-				pdm_flow_rx(fb, tb, &rx);
+				pdm_flow_rx(fb, tb, 0, &rx);
 		}
 		KUNIT_EXPECT_EQ(test, fb->peer_version, 2);
 	}
@@ -411,21 +411,21 @@ static void pdm_test_epoch(struct kunit *test)
 	f->psntp_next = 0xfffffffe;
 	f->epoch = 5;
 
-	pdm_flow_tx(f, 1, &pi);
+	pdm_flow_tx(f, 1, 0, &pi);
 	KUNIT_EXPECT_EQ(test, pi.psntp, 0xfffffffe);
 	KUNIT_EXPECT_EQ(test, pi.epoch, 5);
-	pdm_flow_tx(f, 2, &pi);
+	pdm_flow_tx(f, 2, 0, &pi);
 	KUNIT_EXPECT_EQ(test, pi.psntp, 0xffffffff);
 	KUNIT_EXPECT_EQ(test, pi.epoch, 5);
-	pdm_flow_tx(f, 3, &pi);
+	pdm_flow_tx(f, 3, 0, &pi);
 	KUNIT_EXPECT_EQ(test, pi.psntp, 0);
 	KUNIT_EXPECT_EQ(test, pi.epoch, 6);
 
 	f->psntp_next = 0xffffffff;
 	f->epoch = PDM_V2_EPOCH_MASK;
-	pdm_flow_tx(f, 4, &pi);
+	pdm_flow_tx(f, 4, 0, &pi);
 	KUNIT_EXPECT_EQ(test, pi.epoch, PDM_V2_EPOCH_MASK);
-	pdm_flow_tx(f, 5, &pi);
+	pdm_flow_tx(f, 5, 0, &pi);
 	KUNIT_EXPECT_EQ(test, pi.epoch, 0);
 }
 
@@ -500,14 +500,14 @@ static void pdm_test_version_choice(struct kunit *test)
 	rcu_read_lock();
 	f = pdm_flow_get(pn, &key);
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	pdm_flow_rx(f, 1, &rx);
+	pdm_flow_rx(f, 1, 0, &rx);
 	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 1);
 	rx.version = 2;
-	pdm_flow_rx(f, 2, &rx);
+	pdm_flow_rx(f, 2, 0, &rx);
 	WRITE_ONCE(pn->version, 1);
 	KUNIT_EXPECT_EQ(test, pdm_tx_version(sock->sk, &key), 2);
 	rx.version = 1;
-	pdm_flow_rx(f, 3, &rx);
+	pdm_flow_rx(f, 3, 0, &rx);
 	rcu_read_unlock();
 
 	/* A version the socket names wins. */
@@ -992,7 +992,7 @@ static struct pdm_flow *pdm_test_get(struct pdm_net *pn, int port, int pkts)
 	pdm_flow_key_init(&key, &a, &b, IPPROTO_UDP, htons(port), htons(9));
 	f = pdm_flow_get(pn, &key);
 	while (f && pkts--)
-		pdm_flow_tx(f, 0, &pi);
+		pdm_flow_tx(f, 0, 0, &pi);
 	return f;
 }
 

@@ -40,8 +40,24 @@ static const struct nla_policy pdm_key_del_nl_policy[PDM_A_KEY_ID + 1] = {
 	[PDM_A_KEY_ID] = { .type = NLA_U32, },
 };
 
+/* PDM_CMD_FLOW_GET - dump */
+static const struct nla_policy pdm_flow_get_nl_policy[PDM_A_FLOW_PORT + 1] = {
+	[PDM_A_FLOW_PREFIX] = NLA_POLICY_EXACT_LEN(16),
+	[PDM_A_FLOW_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[PDM_A_FLOW_PORT] = { .type = NLA_U16, },
+	[PDM_A_FLOW_PROTO] = { .type = NLA_U8, },
+};
+
+/* PDM_CMD_FLOW_FLUSH - do */
+static const struct nla_policy pdm_flow_flush_nl_policy[PDM_A_FLOW_PORT + 1] = {
+	[PDM_A_FLOW_PREFIX] = NLA_POLICY_EXACT_LEN(16),
+	[PDM_A_FLOW_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[PDM_A_FLOW_PORT] = { .type = NLA_U16, },
+	[PDM_A_FLOW_PROTO] = { .type = NLA_U8, },
+};
+
 /* Ops table for pdm */
-const struct genl_split_ops pdm_nl_ops[9] = {
+const struct genl_split_ops pdm_nl_ops[11] = {
 	{
 		.cmd	= PDM_CMD_STATE_GET,
 		.doit	= pdm_nl_state_get_doit,
@@ -95,4 +111,22 @@ const struct genl_split_ops pdm_nl_ops[9] = {
 		.doit	= pdm_nl_key_flush_doit,
 		.flags	= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
+	{
+		.cmd		= PDM_CMD_FLOW_GET,
+		.dumpit		= pdm_nl_flow_get_dumpit,
+		.policy		= pdm_flow_get_nl_policy,
+		.maxattr	= PDM_A_FLOW_PORT,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= PDM_CMD_FLOW_FLUSH,
+		.doit		= pdm_nl_flow_flush_doit,
+		.policy		= pdm_flow_flush_nl_policy,
+		.maxattr	= PDM_A_FLOW_PORT,
+		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+};
+
+const struct genl_multicast_group pdm_nl_mcgrps[] = {
+	[PDM_NLGRP_MONITOR] = { "monitor", .flags = GENL_MCAST_CAP_NET_ADMIN, },
 };

@@ -117,12 +117,12 @@ unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 }
 
 /*
- * The PDM fields of a packet about to be sent on the flow of @key, in an
- * option of @version and @type.
+ * The PDM fields of a packet of @len upper-layer octets about to be sent
+ * on the flow of @key, in an option of @version and @type.
  */
 static void pdm_xmit_info(const struct sock *sk,
 			  const struct pdm_flow_key *key, u8 version, u8 type,
-			  struct pdm_info *pi)
+			  unsigned int len, struct pdm_info *pi)
 {
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
 	bool on = pdm_mode(sk, sock_net(sk), &key->remote);
@@ -134,7 +134,7 @@ static void pdm_xmit_info(const struct sock *sk,
 	if (!f && on)
 		f = pdm_flow_get(pn, key);
 	if (f)
-		pdm_flow_tx(f, ktime_get_ns(), pi);
+		pdm_flow_tx(f, ktime_get_ns(), len, pi);
 	rcu_read_unlock();
 	pi->version = version;
 	pi->type = type;
@@ -152,14 +152,15 @@ static void pdm_xmit_info(const struct sock *sk,
 }
 
 /*
- * Fill the slot @slot of @form, of a packet about to be sent on the flow
- * of @key. A protected option is sealed under the transmit key of the
+ * Fill the slot @slot of @form, of a packet of @len upper-layer octets
+ * about to be sent on the flow of @key. A protected option is sealed under the transmit key of the
  * peer; without one now (deleted since the slot was made, or used up),
  * the slot becomes an option receivers skip: the packet goes without PDM
  * and the flow's state does not move.
  */
 static void pdm_fill_slot(u8 *slot, const struct sock *sk,
-			  const struct pdm_flow_key *key, u8 form, u8 type)
+			  const struct pdm_flow_key *key, u8 form, u8 type,
+			  unsigned int len)
 {
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
 	struct pdm_info pi;
@@ -167,14 +168,14 @@ static void pdm_fill_slot(u8 *slot, const struct sock *sk,
 	u64 iv;
 
 	if (form != PDM_FORM_V2P) {
-		pdm_xmit_info(sk, key, form, type, &pi);
+		pdm_xmit_info(sk, key, form, type, len, &pi);
 		pdm_opt_write(slot, &pi);
 		return;
 	}
 	rcu_read_lock();
 	k = pdm_key_tx(pn, &key->remote);
 	if (k && pdm_key_next_iv(k, &iv)) {
-		pdm_xmit_info(sk, key, 2, type, &pi);
+		pdm_xmit_info(sk, key, 2, type, len, &pi);
 		pi.prot = 1;
 		/* The Epoch names the key. */
 		pi.epoch = k->epoch;
@@ -238,7 +239,8 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 		pdm_opt_blank(buf + off, pdm_opt_size(form));
 		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTNOKEY);
 	} else {
-		pdm_fill_slot(buf + off, sk, &key, form, blank.type);
+		pdm_fill_slot(buf + off, sk, &key, form, blank.type,
+			      skb->len - len);
 	}
 	return NEXTHDR_DEST;
 }
@@ -331,5 +333,6 @@ void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
 	struct pdm_flow_key key;
 
 	pdm_flow_key_xmit(&key, fl6, dst);
-	pdm_fill_slot(slot, sk, &key, pdm_opt_version(slot[1]), slot[0]);
+	pdm_fill_slot(slot, sk, &key, pdm_opt_version(slot[1]), slot[0],
+		      skb->len - ipv6_optlen((struct ipv6_opt_hdr *)skb->data));
 }

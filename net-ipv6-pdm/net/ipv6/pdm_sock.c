@@ -182,10 +182,21 @@ struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 	t = pdm_flow_lookup(pn, key);
 	if (t)
 		pdm_flow_copy(f, t);
+	f->flags |= PDM_F_SOCK;
+	/*
+	 * Dumps list it; not that of a kernel socket, which may outlive the
+	 * netns' PDM data.
+	 */
+	if (sk->sk_net_refcnt && pdm_flow_id_add(pn, f)) {
+		pdm_flow_free(f);
+		PDM_INC_STATS(pn, PDM_MIB_FLOWSNOMEM);
+		return NULL;
+	}
 	t = unrcu_pointer(cmpxchg(&np->pdm_flow, NULL, RCU_INITIALIZER(f)));
 	if (t) {
 		/* Another CPU was first. */
-		pdm_flow_free(f);
+		pdm_flow_id_del(pn, f);
+		kfree_rcu(f, rcu);
 		return memcmp(&t->key, key, sizeof(*key)) ? NULL : t;
 	}
 	PDM_INC_STATS(pn, PDM_MIB_SOCKFLOWS);
@@ -257,8 +268,10 @@ void __ipv6_pdm_sk_destroy(struct sock *sk)
 	struct pdm_flow *f;
 
 	f = unrcu_pointer(xchg(&inet6_sk(sk)->pdm_flow, NULL));
-	if (f)
+	if (f) {
+		pdm_flow_id_del(sock_net(sk)->ipv6.pdm, f);
 		kfree_rcu(f, rcu);
+	}
 }
 
 static unsigned int pdm_hdr_space(const void *hdr)

@@ -106,7 +106,8 @@ source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
 ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
 	   linklocal ipsec bulk frag sockopt tcpctl midway idle gso mergelim
-	   netnsdel v2 policy netlink protect tshark"
+	   netnsdel v2 policy netlink protect tshark metrics loss monitor
+	   flowdump"
 TESTS=$ALL_TESTS
 
 # The results each case reports, in order. Every case reports all of them on
@@ -208,6 +209,24 @@ plan_case protect "protected PDMv2 both ways on UDP, TCP, ICMPv6; IVs never repe
 	"ten thousand keys install and resolve" \
 	"keys deleted and added under traffic"
 plan_case tshark "tshark decodes the same PDM fields as pdm_parser"
+plan_case metrics \
+	"RFC 8250: RTT within 10% of the 50 ms netem gives, server delay of 10 ms" \
+	"PDMv2: RTT within 10% of the 50 ms netem gives, server delay of 10 ms" \
+	"protected PDMv2: RTT within 10% of 50 ms, server delay of 10 ms" \
+	"jitter 2 to 8 ms under netem delay variation, below 2 ms without"
+plan_case loss "lost packets under netem loss: those the receiver missed" \
+	"reordered packets under netem reorder: those the receiver saw" \
+	"duplicates under netem duplicate: those the receiver saw" \
+	"flush empties the table"
+plan_case monitor "ip pdm monitor: one record per PDM option received" \
+	"an unprivileged listener cannot join the monitor group" \
+	"no record made without a listener" \
+	"records above net.ipv6.pdm.monitor_rate counted, not sent"
+plan_case flowdump \
+	"10000 flows dumped once each across messages, under traffic" \
+	"cli.py dumps the same flows" \
+	"prefix, port and protocol filters select the flows" \
+	"flush by prefix, then of all: the table is empty"
 
 VERBOSE=0
 PAUSE_ON_FAIL=no
@@ -340,6 +359,34 @@ PROT_PINGS=20
 # pdm_crypt.py, installed beside this script
 CRYPT="$SCRIPT_DIR/pdm_crypt.py"
 
+# metrics: netem's delay each way, the server's wait before it answers, the
+# client's pause between exchanges, the tolerance, and netem's variation
+MET_PORT=7791
+MET_DELAY_MS=25
+MET_WAIT_MS=10
+MET_PAUSE_MS=5
+MET_EXCHANGES=20
+MET_TOL_PCT=10
+MET_JITTER_MS=5
+MET_JITTER_EXCHANGES=60
+# loss: datagrams A sends (one a ms), netem loss, reordering, duplicates
+LOSS_PORT=7792
+LOSS_DGRAMS=1000
+LOSS_PCT=10
+REORDER_DGRAMS=500
+DUP_PCT=10
+# monitor: pings with a listener; the rate limit of the last check
+MON_PINGS=10
+MON_RATE=5
+# flowdump: flows from FD_SOURCES spoofed sources FD_PREFIX<n> (n from 1,
+# in hex), of which those up to 0xfff are in FD_SUB
+FD_SOURCES=10000
+FD_PREFIX=2001:db8:f::
+FD_SUB=2001:db8:f::/116
+FD_SUB_N=4095
+FD_SPORT=40030
+FD_PORT=7793
+
 # v2: a socket's own option before PDMv2 (1e: unknown, skip)
 V2_DSTOPTS="00001e04deadbeef"
 # and the port of a UDP server in A
@@ -357,7 +404,8 @@ NETNSDEL_AFTER_S=0.5
 PDM_COUNTERS="Pdm6OutPkts Pdm6OutSkipped Pdm6InPkts Pdm6InMalformed Pdm6FlowsCreated
 	      Pdm6FlowsExpired Pdm6FlowsEvicted Pdm6FlowsNoMem Pdm6SockFlows
 	      Pdm6OutProtected Pdm6OutNoKey Pdm6InProtected Pdm6InAuthFailed
-	      Pdm6InNoKey Pdm6InReplayed Pdm6InUnprotected"
+	      Pdm6InNoKey Pdm6InReplayed Pdm6InUnprotected Pdm6MonitorRecords
+	      Pdm6MonitorLimited"
 
 PARSER="$SCRIPT_DIR/pdm_parser"
 # The PDM version setup gives both namespaces, and the PDMv2 option type
@@ -539,6 +587,10 @@ case_run()
 	netlink)	pdm_netlink_test;;
 	protect)	pdm_protect_test;;
 	tshark)		pdm_tshark_test;;
+	metrics)	pdm_metrics_test;;
+	loss)		pdm_loss_test;;
+	monitor)	pdm_monitor_test;;
+	flowdump)	pdm_flowdump_test;;
 	esac
 	cleanup_topo
 	if [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; then
@@ -1307,6 +1359,81 @@ def udp_drain(port, count, idle):
     except socket.timeout:
         pass
     print(n)
+
+
+SO_TIMESTAMPNS = 35
+
+
+def udp_rr_server(port, count, wait_ms):
+    # Answers each request wait_ms after the kernel received it (its
+    # SO_TIMESTAMPNS), however late the server wakes up.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    s.bind(("::", int(port)))
+    s.settimeout(TIMEOUT)
+    ready()
+    wait = int(wait_ms) * 1000000
+    for _ in range(int(count)):
+        data, anc, _, peer = s.recvmsg(65535, 256)
+        t = time.time_ns()
+        for level, kind, val in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", val[:16])
+                t = sec * 1000000000 + nsec
+        left = (t + wait - time.time_ns()) / 1e9
+        if left > 0.002:
+            time.sleep(left - 0.002)
+        while time.time_ns() < t + wait:
+            pass
+        s.sendto(data, peer)
+
+
+def udp_rr(dst, port, count, pause_ms):
+    # Request, reply, pause; unconnected, so that the flow is the table's
+    # and outlives the socket.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(TIMEOUT)
+    for i in range(int(count)):
+        msg = b"rr-%d" % i
+        s.sendto(msg, (dst, int(port)))
+        if s.recv(65535) != msg:
+            sys.exit("bad reply")
+        time.sleep(int(pause_ms) / 1000)
+
+
+def udp_seq_send(dst, port, count, gap_ms):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    for i in range(int(count)):
+        s.sendto(b"seq-%d" % i, (dst, int(port)))
+        time.sleep(float(gap_ms) / 1000)
+
+
+def udp_seq_sink(port, idle):
+    # What a receiver tells from the sequence numbers of what it got:
+    # "received missing late again".
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind(("::", int(port)))
+    s.settimeout(TIMEOUT)
+    ready()
+    seen = set()
+    top = -1
+    n = late = again = 0
+    try:
+        while True:
+            k = int(s.recv(65535).split(b"-")[1])
+            n += 1
+            if k in seen:
+                again += 1
+            elif k < top:
+                late += 1
+            seen.add(k)
+            top = max(top, k)
+            s.settimeout(float(idle))
+    except socket.timeout:
+        pass
+    missing = max(seen) - min(seen) + 1 - len(seen) if seen else 0
+    print(n, missing, late, again)
 
 
 if __name__ == "__main__":
@@ -4991,6 +5118,417 @@ pdm_tshark_test()
 	ck_err $? "no PDM packet to compare"
 	ck_end "tshark decodes the same PDM fields as pdm_parser"
 	rm -f "$merged" "$merged".*
+}
+
+################################################################################
+# Per-flow metrics: ip pdm flow, ip pdm monitor
+
+# Usage: have_ip_pdm_flow: true if ip knows "ip pdm flow" and "monitor"
+have_ip_pdm_flow()
+{
+	ip pdm help 2>&1 | grep -q "ip pdm monitor"
+}
+
+# Usage: skip_rest <reason>: skip every result the case has not reported
+skip_rest()
+{
+	while [ "$CASE_DONE" -lt "${#CASE_DESCS[@]}" ]; do
+		ck_skip "$1"
+		ck_report
+	done
+}
+
+# Usage: flow_json <ns> <file> [FILTER...]: ip -j pdm flow show into <file>
+flow_json()
+{
+	local ns=$1 file=$2
+
+	shift 2
+	ip -n "$ns" -j pdm flow show "$@" > "$file"
+}
+
+# Usage: met_exchange <n> <pause ms>: <n> exchanges of A with B's server,
+# which answers MET_WAIT_MS after each request
+met_exchange()
+{
+	server_start "$NS_B" "$TMP_DIR/met.srv" udp_rr_server "$MET_PORT" \
+		"$1" "$MET_WAIT_MS" || return 1
+	py "$NS_A" udp_rr "$ADDR_B" "$MET_PORT" "$1" "$2" || return 1
+	server_wait "$SRV_PID"
+}
+
+# Usage: met_check <label>: the flows of A and B on MET_PORT give the RTT
+# netem makes (2 * MET_DELAY_MS) and the server delay MET_WAIT_MS, within
+# MET_TOL_PCT; prints A's jitter (ns) last.
+met_check()
+{
+	flow_json "$NS_A" "$TMP_DIR/met.a.json" proto udp port "$MET_PORT" &&
+		flow_json "$NS_B" "$TMP_DIR/met.b.json" proto udp port "$MET_PORT" ||
+		return 1
+	python3 - "$TMP_DIR/met.a.json" "$TMP_DIR/met.b.json" "$1" \
+		"$((2 * MET_DELAY_MS))" "$MET_WAIT_MS" "$MET_TOL_PCT" \
+		"$MET_EXCHANGES" <<'EOF'
+import json
+import sys
+
+a_file, b_file, label, rtt_ms, wait_ms, tol, n = sys.argv[1:]
+rtt_ms, wait_ms, tol, n = float(rtt_ms), float(wait_ms), float(tol), int(n)
+errors = []
+
+
+def one(path, side):
+    flows = json.load(open(path))
+    if len(flows) != 1:
+        sys.exit("%s: %d flows, expected 1" % (side, len(flows)))
+    return flows[0]
+
+
+def mean_ms(f, key, side, want, count):
+    st = f[key]
+    if st["count"] < count:
+        errors.append("%s: %d %s samples, expected %d" %
+                      (side, st["count"], key, count))
+        return 0
+    m = st["sum"] / st["count"] / 1e6
+    if abs(m - want) > want * tol / 100:
+        errors.append("%s: %s %.3f ms, expected %.1f ms +-%d%%" %
+                      (side, key, m, want, tol))
+    return m
+
+
+a, b = one(a_file, "A"), one(b_file, "B")
+want_v = 1 if label == "v1" else 2
+for side, f in (("A", a), ("B", b)):
+    if f["version"] != want_v or f.get("protected", False) != (label == "v2p"):
+        errors.append("%s: version %s protected %s, expected %s" %
+                      (side, f["version"], f.get("protected", False), label))
+# A's RTT and the server's delay it sees; B's own delay, and its RTT.
+rtt = mean_ms(a, "rtt", "A", rtt_ms, n)
+srv = mean_ms(a, "peer_delay", "A", wait_ms, n)
+own = mean_ms(b, "local_delay", "B", wait_ms, n)
+b_rtt = mean_ms(b, "rtt", "B", rtt_ms, n - 1)
+print("%s: A rtt %.3f ms (%.3f..%.3f) server delay %.3f ms; B rtt %.3f ms, "
+      "own delay %.3f ms; A lost %d" %
+      (label, rtt, a["rtt"]["min"] / 1e6, a["rtt"]["max"] / 1e6, srv,
+       b_rtt, own, a["lost"]))
+for e in errors:
+    print(e)
+print(a["jitter"])
+sys.exit(1 if errors else 0)
+EOF
+}
+
+# Usage: met_run <label>: exchanges and checks of one version
+met_run()
+{
+	local out rc
+
+	ip -n "$NS_A" pdm flow flush && ip -n "$NS_B" pdm flow flush
+	ck_err $? "ip pdm flow flush failed"
+	met_exchange "$MET_EXCHANGES" "$MET_PAUSE_MS"
+	ck_err $? "exchanges failed"
+	out=$(met_check "$1" 2>&1)
+	rc=$?
+	diag "$(head -n 1 <<< "$out")"
+	ck_out "$rc" "$out" "$1 metrics"
+	MET_JITTER=${out##*$'\n'}
+}
+
+pdm_metrics_test()
+{
+	local out rc calm
+
+	if ! have_ip_pdm_flow; then
+		skip_rest "ip without ip pdm flow"
+		return
+	fi
+	case_setup || return
+	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	for ns in "$NS_A" "$NS_B"; do
+		tc -n "$ns" qdisc add dev veth0 root netem \
+			delay "${MET_DELAY_MS}ms" 2>/dev/null ||
+			ck_err 1 "cannot add netem"
+	done
+
+	met_run v1
+	ck_end "RFC 8250: RTT within 10% of the 50 ms netem gives, server delay of 10 ms"
+	calm=$MET_JITTER
+
+	pdm_sysctl "$NS_A" version 2 && pdm_sysctl "$NS_B" version 2
+	ck_err $? "cannot set version 2"
+	met_run v2
+	ck_end "PDMv2: RTT within 10% of the 50 ms netem gives, server delay of 10 ms"
+
+	prot_keys
+	ck_err $? "ip pdm key add failed"
+	met_run v2p
+	ck_end "protected PDMv2: RTT within 10% of 50 ms, server delay of 10 ms"
+
+	# 25 +- 5 ms each way: successive RTTs differ by 4.6 ms on average
+	# (the sum of four uniform variables of +-5 ms), where the estimator
+	# tends; its gain of 1/16 leaves it within 2 to 8 ms after 60.
+	for ns in "$NS_A" "$NS_B"; do
+		tc -n "$ns" qdisc change dev veth0 root netem \
+			delay "${MET_DELAY_MS}ms" "${MET_JITTER_MS}ms" ||
+			ck_err 1 "cannot change netem"
+	done
+	ip -n "$NS_A" pdm flow flush
+	met_exchange "$MET_JITTER_EXCHANGES" "$MET_PAUSE_MS"
+	ck_err $? "exchanges failed"
+	out=$(ip -n "$NS_A" -j pdm flow show proto udp port "$MET_PORT" |
+	      python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["jitter"])' 2>&1)
+	ck_err $? "no flow: $out"
+	diag "jitter ${out} ns with variation, ${calm} ns without"
+	[ "$out" -ge 2000000 ] 2>/dev/null && [ "$out" -le 8000000 ]
+	ck_err $? "jitter ${out} ns, expected 2 to 8 ms"
+	[ "$calm" -lt 2000000 ] 2>/dev/null
+	ck_err $? "jitter ${calm} ns without variation, expected below 2 ms"
+	ck_end "jitter 2 to 8 ms under netem delay variation, below 2 ms without"
+	cleanup_topo
+}
+
+# Usage: loss_run <count> <netem args...>: A sends <count> datagrams to B
+# through netem; LOSS_SINK is what B's receiver counted ("received missing
+# late again"), LOSS_KERNEL the same from B's flow
+loss_run()
+{
+	local count=$1
+
+	shift
+	tc -n "$NS_A" qdisc replace dev veth0 root netem "$@" || return 1
+	ip -n "$NS_B" pdm flow flush || return 1
+	server_start "$NS_B" "$TMP_DIR/loss.sink" udp_seq_sink "$LOSS_PORT" 2 ||
+		return 1
+	py "$NS_A" udp_seq_send "$ADDR_B" "$LOSS_PORT" "$count" 1 || return 1
+	server_wait "$SRV_PID" || return 1
+	LOSS_SINK=$(cat "$TMP_DIR/loss.sink")
+	LOSS_KERNEL=$(ip -n "$NS_B" -j pdm flow show proto udp port "$LOSS_PORT" |
+		python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+assert len(f) == 1, "%d flows" % len(f)
+f = f[0]
+print(f["rx_pkts"], f["lost"], f["reordered"], f["dups"])')
+}
+
+# Usage: loss_ck <field> <name> <at least>: field <field> (2: missing,
+# 3: late, 4: again) of LOSS_KERNEL equals that of LOSS_SINK, and is at
+# least <at least>
+loss_ck()
+{
+	local k s
+
+	k=$(cut -d' ' -f"$1" <<< "$LOSS_KERNEL")
+	s=$(cut -d' ' -f"$1" <<< "$LOSS_SINK")
+	diag "$2: kernel $k, receiver $s (kernel: $LOSS_KERNEL, receiver: $LOSS_SINK)"
+	[ -n "$k" ] && [ "$k" = "$s" ]
+	ck_err $? "$2: the flow says '$k', the receiver '$s'"
+	[ "${k:-0}" -ge "$3" ]
+	ck_err $? "$2: $k, expected at least $3"
+	# every datagram received was accounted
+	[ "$(cut -d' ' -f1 <<< "$LOSS_KERNEL")" = "$(cut -d' ' -f1 <<< "$LOSS_SINK")" ]
+	ck_err $? "received: the flow says ${LOSS_KERNEL%% *}, the receiver ${LOSS_SINK%% *}"
+}
+
+pdm_loss_test()
+{
+	local n
+
+	if ! have_ip_pdm_flow; then
+		skip_rest "ip without ip pdm flow"
+		return
+	fi
+	case_setup || return
+	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+
+	loss_run "$LOSS_DGRAMS" loss "${LOSS_PCT}%"
+	ck_err $? "loss run failed"
+	# 10% of 1000: 100 on average, fewer than 50 once in 10^8 runs
+	loss_ck 2 lost 50
+	ck_end "lost packets under netem loss: those the receiver missed"
+
+	loss_run "$REORDER_DGRAMS" delay 10ms reorder 25% 50%
+	ck_err $? "reorder run failed"
+	loss_ck 3 reordered 10
+	ck_end "reordered packets under netem reorder: those the receiver saw"
+
+	loss_run "$REORDER_DGRAMS" duplicate "${DUP_PCT}%"
+	ck_err $? "duplicate run failed"
+	loss_ck 4 duplicates 10
+	ck_end "duplicates under netem duplicate: those the receiver saw"
+
+	ip -n "$NS_B" pdm flow flush
+	ck_err $? "ip pdm flow flush failed"
+	n=$(fd_count "$NS_B")
+	[ "$n" = 0 ]
+	ck_err $? "$n flows after the flush"
+	ck_end "flush empties the table"
+	cleanup_topo
+}
+
+pdm_monitor_test()
+{
+	local mon="$TMP_DIR/monitor.txt" pid out n d
+
+	if ! have_ip_pdm_flow; then
+		skip_rest "ip without ip pdm monitor"
+		return
+	fi
+	case_setup || return
+	ip netns exec "$NS_A" ping -6 -q -c 1 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+
+	ip -n "$NS_B" pdm monitor > "$mon" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	# Listening once a ping's record shows.
+	slowwait "$WAIT_S" bash -c "ip netns exec $NS_A ping -6 -q -c 1 -W 1 \
+		$ADDR_B >/dev/null; grep -q psntp $mon"
+	ck_err $? "no record from ip pdm monitor: $(head -n 3 "$mon")"
+	sleep 0.5
+	counters_save "$NS_B" mon
+	n=$(grep -c psntp "$mon")
+	ip netns exec "$NS_A" ping -6 -q -c "$MON_PINGS" -i 0.05 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	slowwait 10 bash -c "[ \$(grep -c 'psntp' $mon) -ge $((n + MON_PINGS)) ]"
+	d=$(counters_delta "$NS_B" mon Pdm6MonitorRecords)
+	out=$(grep 'psntp' "$mon" | tail -n "$MON_PINGS")
+	diag "$(tail -n 1 <<< "$out")"
+	[ "$(grep -c " $ADDR_A > $ADDR_B len [0-9]* v1 psntp" <<< "$out")" = "$MON_PINGS" ]
+	ck_out $? "$out" "expected $MON_PINGS records of A's echo requests"
+	[ "$d" = "$MON_PINGS" ]
+	ck_err $? "Pdm6MonitorRecords moved by $d, expected $MON_PINGS"
+	ck_end "ip pdm monitor: one record per PDM option received"
+
+	out=$(ip netns exec "$NS_B" timeout 10 setpriv --reuid=65534 \
+		--regid=65534 --clear-groups ip pdm monitor 2>&1)
+	[ $? -ne 0 ] && grep -q "needs CAP_NET_ADMIN" <<< "$out"
+	ck_out $? "$out" "an unprivileged ip pdm monitor did not fail as expected"
+	ck_end "an unprivileged listener cannot join the monitor group"
+
+	kill "$pid"
+	server_wait "$pid"
+	counters_save "$NS_B" mon2
+	ip netns exec "$NS_A" ping -6 -q -c "$MON_PINGS" -i 0.05 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	ck_counters "$NS_B" mon2 "no listener" Pdm6MonitorRecords=0 \
+		Pdm6MonitorLimited=0 Pdm6InPkts="$MON_PINGS"
+	ck_end "no record made without a listener"
+
+	pdm_sysctl "$NS_B" monitor_rate "$MON_RATE"
+	ck_err $? "cannot set monitor_rate"
+	ip -n "$NS_B" pdm monitor > "$mon" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	sleep 1
+	counters_save "$NS_B" mon3
+	# 50 options in well under 2 seconds: at most 2 seconds' worth sent
+	ip netns exec "$NS_A" ping -6 -q -c 50 -i 0.002 -W 2 "$ADDR_B" >/dev/null 2>&1
+	ck_err $? "ping failed"
+	d=$(counters_delta "$NS_B" mon3 Pdm6MonitorRecords)
+	n=$(counters_delta "$NS_B" mon3 Pdm6MonitorLimited)
+	diag "rate $MON_RATE/s: $d records sent, $n limited"
+	[ "$((d + n))" = 50 ] && [ "$d" -le $((3 * MON_RATE)) ] && [ "$n" -gt 0 ]
+	ck_err $? "$d records sent and $n limited of 50, at $MON_RATE per second"
+	kill "$pid"
+	server_wait "$pid"
+	ck_end "records above net.ipv6.pdm.monitor_rate counted, not sent"
+	cleanup_topo
+}
+
+# Usage: fd_count <ns> <FILTER...>: flows of a dump, and whether each id
+# is there once
+fd_count()
+{
+	local ns=$1
+
+	shift
+	ip -n "$ns" -j pdm flow show "$@" | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+ids = [x["id"] for x in f]
+if len(set(ids)) != len(ids):
+    sys.exit("%d ids twice" % (len(ids) - len(set(ids))))
+print(len(f))'
+}
+
+pdm_flowdump_test()
+{
+	local n out pid stop="$TMP_DIR/fd.stop" hex
+
+	if ! have_ip_pdm_flow; then
+		skip_rest "ip without ip pdm flow"
+		return
+	fi
+	case_setup || return
+	server_start "$NS_B" "$TMP_DIR/fd.drain" udp_drain "$FD_PORT" \
+		"$FD_SOURCES" 5
+	ck_err $? "UDP receiver did not start"
+	py "$NS_A" flood_spoof "$FD_PREFIX" "$ADDR_B" "$FD_SPORT" "$FD_PORT" \
+		"$FD_SOURCES"
+	ck_err $? "flood failed"
+	server_wait "$SRV_PID"
+	ck_err $? "UDP receiver failed"
+	# Other flows come and go while the dump runs.
+	rm -f "$stop"
+	(while [ ! -e "$stop" ]; do
+		ip netns exec "$NS_A" ping -6 -q -c 20 -i 0.01 -W 1 "$ADDR_B"
+		ip -n "$NS_B" pdm flow flush prefix "$ADDR_A/128"
+	done) >/dev/null 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	n=$(fd_count "$NS_B" prefix "${FD_PREFIX}/48" 2>&1)
+	ck_err $? "dump: $n"
+	touch "$stop"
+	server_wait "$pid"
+	diag "$n flows of the flood dumped"
+	[ "$n" = "$FD_SOURCES" ]
+	ck_err $? "$n flows, expected $FD_SOURCES"
+	ck_end "10000 flows dumped once each across messages, under traffic"
+
+	if [ ! -r "$YNL_CLI" ] || [ ! -r "$YNL_SPEC" ] ||
+	   ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+		ck_skip "no $YNL_CLI, $YNL_SPEC or python3 yaml and jsonschema"
+	else
+		hex=$(python3 -c 'import ipaddress, sys
+print(ipaddress.ip_address(sys.argv[1]).packed.hex())' "$FD_PREFIX")
+		out=$(ynl "$NS_B" --dump flow-get \
+			--json "{\"prefix\": \"$hex\", \"prefix-len\": 48}" 2>&1 |
+		      python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>&1)
+		[ "$out" = "$FD_SOURCES" ]
+		ck_err $? "cli.py: '$out' flows, expected $FD_SOURCES"
+	fi
+	ck_end "cli.py dumps the same flows"
+
+	n=$(fd_count "$NS_B" prefix "$FD_SUB")
+	[ "$n" = "$FD_SUB_N" ]
+	ck_err $? "prefix $FD_SUB: $n flows, expected $FD_SUB_N"
+	n=$(fd_count "$NS_B" prefix "${FD_PREFIX}/48" port "$FD_SPORT" proto udp)
+	[ "$n" = "$FD_SOURCES" ]
+	ck_err $? "port $FD_SPORT, udp: $n flows, expected $FD_SOURCES"
+	n=$(fd_count "$NS_B" port "$FD_SPORT" proto tcp)
+	[ "$n" = 0 ]
+	ck_err $? "port $FD_SPORT, tcp: $n flows, expected 0"
+	out=$(ip -n "$NS_B" pdm flow show prefix "$FD_PREFIX" 2>&1 | head -n 3)
+	diag "$(head -n 1 <<< "$out")"
+	ck_end "prefix, port and protocol filters select the flows"
+
+	ip -n "$NS_B" pdm flow flush prefix "$FD_SUB"
+	ck_err $? "flush by prefix failed"
+	n=$(fd_count "$NS_B" prefix "${FD_PREFIX}/48")
+	[ "$n" = $((FD_SOURCES - FD_SUB_N)) ]
+	ck_err $? "$n flows left, expected $((FD_SOURCES - FD_SUB_N))"
+	ip -n "$NS_B" pdm flow flush
+	ck_err $? "flush failed"
+	n=$(fd_count "$NS_B")
+	[ "$n" = 0 ]
+	ck_err $? "$n flows after the flush"
+	[ "$(pdm_counter "$NS_B" Pdm6Flows)" = 0 ]
+	ck_err $? "Pdm6Flows $(pdm_counter "$NS_B" Pdm6Flows) after the flush"
+	ck_end "flush by prefix, then of all: the table is empty"
+	cleanup_topo
 }
 
 ################################################################################
