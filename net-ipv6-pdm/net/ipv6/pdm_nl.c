@@ -319,6 +319,23 @@ int pdm_nl_key_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/*
+ * The end of a part of a dump that goes by id, cb->args[0] the id to go on
+ * from: a full skb ends the part and the next goes on from @id; the end
+ * of the ids ends the dump.
+ */
+static int pdm_nl_dump_end(struct sk_buff *skb, struct netlink_callback *cb,
+			   unsigned long id, int err)
+{
+	cb->args[0] = id;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	if (!err)
+		/* Past the last id: the next call finds nothing. */
+		cb->args[0] = ULONG_MAX;
+	return err ?: skb->len;
+}
+
 /**
  * pdm_nl_key_get_dumpit - PDM_CMD_KEY_GET: every key, without its octets
  * @skb: the reply being filled
@@ -360,13 +377,7 @@ int pdm_nl_key_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		genlmsg_end(skb, hdr);
 	}
 	rcu_read_unlock();
-	cb->args[0] = id;
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	if (!err)
-		/* Past the last id: the next call finds nothing. */
-		cb->args[0] = ULONG_MAX;
-	return err ?: skb->len;
+	return pdm_nl_dump_end(skb, cb, id, err);
 }
 
 /* The filter of a flow request; bits past the prefix length are ignored. */
@@ -502,12 +513,7 @@ int pdm_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		genlmsg_end(skb, hdr);
 	}
 	rcu_read_unlock();
-	cb->args[0] = id;
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	if (!err)
-		cb->args[0] = ULONG_MAX;
-	return err ?: skb->len;
+	return pdm_nl_dump_end(skb, cb, id, err);
 }
 
 /**
