@@ -217,6 +217,7 @@ plan_case metrics \
 plan_case loss "lost packets under netem loss: those the receiver missed" \
 	"reordered packets under netem reorder: those the receiver saw" \
 	"duplicates under netem duplicate: those the receiver saw" \
+	"protected PDMv2: the same lost, reordered and duplicate counts" \
 	"flush empties the table"
 plan_case monitor "ip pdm monitor: one record per PDM option received" \
 	"an unprivileged listener cannot join the monitor group" \
@@ -5324,9 +5325,9 @@ f = f[0]
 print(f["rx_pkts"], f["lost"], f["reordered"], f["dups"])')
 }
 
-# Usage: loss_ck <field> <name> <at least>: field <field> (2: missing,
-# 3: late, 4: again) of LOSS_KERNEL equals that of LOSS_SINK, and is at
-# least <at least>
+# Usage: loss_ck <field> <name> <at least> [prot]: field <field> (2:
+# missing, 3: late, 4: again) of LOSS_KERNEL equals that of LOSS_SINK, and
+# is at least <at least>; prot: the options were protected
 loss_ck()
 {
 	local k s
@@ -5338,9 +5339,12 @@ loss_ck()
 	ck_err $? "$2: the flow says '$k', the receiver '$s'"
 	[ "${k:-0}" -ge "$3" ]
 	ck_err $? "$2: $k, expected at least $3"
-	# every datagram received was accounted
-	[ "$(cut -d' ' -f1 <<< "$LOSS_KERNEL")" = "$(cut -d' ' -f1 <<< "$LOSS_SINK")" ]
-	ck_err $? "received: the flow says ${LOSS_KERNEL%% *}, the receiver ${LOSS_SINK%% *}"
+	# every datagram received was accounted; protected duplicates are
+	# replays, counted but not taken
+	k=$(cut -d' ' -f1 <<< "$LOSS_KERNEL")
+	[ "${4:-}" != prot ] || k=$((k + $(cut -d' ' -f4 <<< "$LOSS_KERNEL")))
+	[ "$k" = "$(cut -d' ' -f1 <<< "$LOSS_SINK")" ]
+	ck_err $? "received: the flow says $k, the receiver ${LOSS_SINK%% *}"
 }
 
 pdm_loss_test()
@@ -5364,6 +5368,23 @@ pdm_loss_test()
 	ck_err $? "duplicate run failed"
 	loss_ck 4 duplicates 10
 	ck_end "duplicates under netem duplicate: those the receiver saw"
+
+	prot_keys
+	ck_err $? "ip pdm key add failed"
+	loss_run "$LOSS_DGRAMS" loss "${LOSS_PCT}%"
+	ck_err $? "protected loss run failed"
+	loss_ck 2 "protected: lost" 50 prot
+	loss_run "$REORDER_DGRAMS" delay 10ms reorder 25% 50%
+	ck_err $? "protected reorder run failed"
+	loss_ck 3 "protected: reordered" 10 prot
+	loss_run "$REORDER_DGRAMS" duplicate "${DUP_PCT}%"
+	ck_err $? "protected duplicate run failed"
+	loss_ck 4 "protected: duplicates" 10 prot
+	[ "$(ip -n "$NS_B" -j pdm flow show proto udp port "$LOSS_PORT" |
+	     python3 -c 'import json, sys
+print(json.load(sys.stdin)[0].get("protected"))')" = True ]
+	ck_err $? "B's flow is not protected"
+	ck_end "protected PDMv2: the same lost, reordered and duplicate counts"
 
 	ip -n "$NS_B" pdm flow flush
 	ck_err $? "ip pdm flow flush failed"
