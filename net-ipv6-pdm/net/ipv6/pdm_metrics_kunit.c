@@ -7,6 +7,8 @@
 
 #include <kunit/test.h>
 #include <linux/time64.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
 #include "pdm_internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -274,6 +276,50 @@ static void pdm_test_jitter(struct kunit *test)
 		      RING_ERR + (ms >> 15));
 }
 
+/*
+ * Without a listener to the monitor group, a record costs a test of the
+ * group's listeners: none is made and nothing counted. Its cost is shown
+ * beside what every option received pays anyway, pdm_parse() and
+ * pdm_flow_rx(), and must be below it.
+ */
+static void pdm_test_monitor_idle(struct kunit *test)
+{
+	struct pdm_info pi = { .version = 2, .psnlr = 1, .delta_tlr = 1 };
+	struct pdm_flow *f = pdm_test_flow(test, 0);
+	u8 opt[PDM_V2_OPT_SIZE];
+	struct pdm_net *pn = init_net.ipv6.pdm;
+	const unsigned int n = 1 << 18;
+	unsigned long sent, limited;
+	struct pdm_flow_key key;
+	u64 t0, t_mon, t_rx;
+	unsigned int i;
+
+	memset(&key, 0, sizeof(key));
+	sent = snmp_fold_field(pn->mib, PDM_MIB_MONITORRECORDS);
+	limited = snmp_fold_field(pn->mib, PDM_MIB_MONITORLIMITED);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		pdm_nl_monitor(&init_net, &key, &pi, 100);
+	t_mon = ktime_get_ns() - t0;
+	pi.type = 0x1e;
+	pdm_opt_write(opt, &pi);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		opt[7] = i;	/* PSNTP's last octet */
+		KUNIT_ASSERT_EQ(test, pdm_parse(opt, sizeof(opt), 0x1e, &pi),
+				PDM_OK);
+		pdm_flow_rx(f, i, 100, &pi);
+	}
+	t_rx = ktime_get_ns() - t0;
+	kunit_info(test, "no listener: %llu ps a record not made; parse and account: %llu ps\n",
+		   div_u64(t_mon * 1000, n), div_u64(t_rx * 1000, n));
+	KUNIT_EXPECT_EQ(test, snmp_fold_field(pn->mib, PDM_MIB_MONITORRECORDS),
+			sent);
+	KUNIT_EXPECT_EQ(test, snmp_fold_field(pn->mib, PDM_MIB_MONITORLIMITED),
+			limited);
+	KUNIT_EXPECT_LT(test, t_mon, t_rx);
+}
+
 static struct kunit_case pdm_metrics_test_cases[] = {
 	KUNIT_CASE(pdm_test_decode),
 	KUNIT_CASE(pdm_test_rtt),
@@ -282,6 +328,7 @@ static struct kunit_case pdm_metrics_test_cases[] = {
 	KUNIT_CASE(pdm_test_loss),
 	KUNIT_CASE(pdm_test_protected_dup),
 	KUNIT_CASE(pdm_test_jitter),
+	KUNIT_CASE(pdm_test_monitor_idle),
 	{}
 };
 

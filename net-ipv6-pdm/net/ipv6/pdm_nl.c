@@ -6,6 +6,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <kunit/visibility.h>
 #include <net/genetlink.h>
 #include <net/ip.h>
 #include <net/netlink.h>
@@ -621,6 +622,7 @@ free:
 limited:
 	PDM_INC_STATS(pn, PDM_MIB_MONITORLIMITED);
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_nl_monitor);
 
 static struct genl_family pdm_nl_family __ro_after_init = {
 	.name		= PDM_FAMILY_NAME,
