@@ -20,7 +20,7 @@ usage: $0 [-h] [-b NSTAT] [-k BZIMAGE] [-V]
               scripts/build-kernel.sh; it is not built here)
   -V          skip the VM cases (reported as skipped)
 The fake /proc cases run nstat on a made-up net/snmp6 (Ip6*, Icmp6*,
-Udp6*, UdpLite6* lines, then the sixteen Pdm6* lines) with known values,
+Udp6*, UdpLite6* lines, then the eighteen Pdm6* lines) with known values,
 once with the nstat under test and once with Debian's $DEBIAN_NSTAT
 (unpatched: it must show them too), unless that is the nstat under test.
 The ip pdm cases run the built ip (the series' ip pdm) on the host: its
@@ -28,7 +28,7 @@ argument checks, which must refuse bad input before any netlink request.
 The VM cases boot BZIMAGE with scripts/vm-run.sh and run
 scripts/test-iproute2-guest.sh: two namespaces over veth with
 net.ipv6.pdm.enabled=1 ping each other; each namespace's /proc/net/snmp6
-must have the sixteen Pdm6* lines, in order, after the UdpLite6* lines, and
+must have the eighteen Pdm6* lines, in order, after the UdpLite6* lines, and
 there the nstat under test must show their values, non-zero where traffic
 was sent, and, from a history, their increments.
 Without the kernel image the VM cases fail unless -V is given.
@@ -73,6 +73,8 @@ PDM6=(
 	Pdm6InNoKey 2
 	Pdm6InReplayed 1
 	Pdm6InUnprotected 3
+	Pdm6MonitorRecords 40
+	Pdm6MonitorLimited 7
 )
 PDM6_NAMES=()
 for ((i = 0; i < ${#PDM6[@]}; i += 2)); do PDM6_NAMES+=("${PDM6[i]}"); done
@@ -306,11 +308,13 @@ for i in "${!NSTATS[@]}"; do
 		Pdm6FlowsCreated 6 Pdm6FlowsExpired 3 Pdm6FlowsEvicted 1 \
 		Pdm6FlowsNoMem 4 Pdm6SockFlows 6 Pdm6OutProtected 60 \
 		Pdm6OutNoKey 1 Pdm6InProtected 58 Pdm6InAuthFailed 6 \
-		Pdm6InNoKey 2 Pdm6InReplayed 1 Pdm6InUnprotected 3
+		Pdm6InNoKey 2 Pdm6InReplayed 1 Pdm6InUnprotected 3 \
+		Pdm6MonitorRecords 40 Pdm6MonitorLimited 9
 	run_nstat "$bin" 'Pdm6*' || true
 	pairs >"$tmp/got"
 	expect Pdm6OutPkts 30 Pdm6OutSkipped 2 Pdm6InPkts 1 Pdm6FlowsCreated 1 \
-		Pdm6FlowsExpired 1 Pdm6FlowsNoMem 4 Pdm6SockFlows 2 >"$tmp/want"
+		Pdm6FlowsExpired 1 Pdm6FlowsNoMem 4 Pdm6SockFlows 2 \
+		Pdm6MonitorLimited 2 >"$tmp/want"
 	check "$l: nstat 'Pdm6*' shows the increments since its history, and nothing else" \
 		same "$tmp/want" "$tmp/got"
 done
