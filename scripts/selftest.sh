@@ -114,8 +114,11 @@ if [ $# -gt 0 ]; then
 else
 	body="cd $inst && ./run_kselftest.sh -o $tmo -t net/pdm:pdm.sh"
 fi
-leak=''
+leak='' tol=''
 if [ -n "$debug" ]; then
+	# The KASAN kernel's own send path adds 1.5 to 2 ms to a server's
+	# 10 ms (measured): the metrics case's 10 % cannot hold there.
+	tol='export PDM_MET_TOL_PCT=25'
 	# Two scans: kmemleak reports an object only once it has been seen
 	# unreferenced twice; the list goes to the console for the reader.
 	leak="mount -t debugfs none /sys/kernel/debug 2>/dev/null
@@ -125,6 +128,7 @@ fi
 # The series' ip (ip pdm) first on PATH; the tree for ynl's cli.py.
 cmd="set -o pipefail
 export PATH=$iproute2/ip:\$PATH KSRC=$src
+$tol
 { $body; } 2>&1 | tee $run
 rc=\$?
 echo 'kselftest: done' >/dev/kmsg
