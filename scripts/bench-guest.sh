@@ -1,27 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM (see bench.sh): iperf3 between two namespaces over
-# veth, once per PDM mode given. Prints one line per measurement:
-#   RESULT <mode> <test> <bits/s> <pdm packets sent>
+# veth, in rounds, each round every mode given in a rotated order. Prints
+# one line per measurement:
+#   RESULT <mode> <test> <rate> <pdm packets sent>
+# <rate>: datagrams/s received for udp64, bits/s received for the others.
 set -euo pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 SECONDS MODE...   (run in the VM by bench.sh)
-MODE: none (kernel without PDM), off (net.ipv6.pdm.enabled=0) or on (=1).
-Tests: tcp (one stream), udp64 (64-byte datagrams, unlimited rate).
+usage: $0 SECONDS ROUNDS MODE...   (run in the VM by bench.sh)
+MODE: none (a kernel without PDM), off (net.ipv6.pdm.enabled=0), v1
+(RFC 8250), v2 (PDMv2 in clear) or v2p (protected PDMv2: an AES-128-GCM
+key each way, through ip pdm key; \$PDM_IP names an ip with "ip pdm").
+Tests: udp64 (64-octet UDP datagrams, unlimited rate), tcp (one stream,
+default offloads: veth takes GSO packets whole), tcp-sw (one stream, TSO
+off on the sender's veth: the stack segments in software before it, and
+GRO on at the receiver's, which gets the segments as from a NIC).
 USAGE
 }
 [ "${1:-}" = "-h" ] && { usage; exit 0; }
-[ $# -ge 2 ] || { usage >&2; exit 2; }
-secs=$1
-shift
+[ $# -ge 3 ] || { usage >&2; exit 2; }
+secs=$1 rounds=$2
+shift 2
 PY=/usr/bin/python3
+IP=${PDM_IP:-ip}
+CLI=2001:db8::1 SRV=2001:db8::2
 
 . "$(dirname "$0")/guest-lib.sh"
 guest_pair b-cli b-srv
 guest_resolve
-ip netns exec b-srv iperf3 -s -D -B 2001:db8::2 >/dev/null
+ip netns exec b-srv iperf3 -s -D -B $SRV >/dev/null
 sleep 0.5
 
 # Sum of Pdm6OutPkts of both namespaces (0 on a kernel without PDM).
@@ -36,33 +45,73 @@ pdm_out() {
 	echo $n
 }
 
-# bits/s received, from iperf3's JSON on stdin.
+# The rate from iperf3's JSON on stdin: datagrams/s for UDP, else bits/s,
+# as the receiver counted.
 rate() {
 	$PY -c '
 import json, sys
 e = json.load(sys.stdin)["end"]
 s = e.get("sum_received") or e.get("sum")
-print(int(s["bits_per_second"]))'
+if sys.argv[1] == "udp64":
+    print(int((s["packets"] - s.get("lost_packets", 0)) / s["seconds"]))
+else:
+    print(int(s["bits_per_second"]))' "$1"
+}
+
+keyfile=$(mktemp)
+printf '00112233445566778899aabbccddeeff\n01020304\n' > "$keyfile"
+
+# Usage: set_mode MODE: both namespaces send what MODE says.
+set_mode() {
+	local en=1 ver=1 ns
+	case $1 in
+	none) return ;;
+	off) en=0 ;;
+	v1) ;;
+	v2 | v2p) ver=2 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	for ns in b-cli b-srv; do
+		ip netns exec $ns sysctl -qw net.ipv6.pdm.enabled=$en \
+			net.ipv6.pdm.version=$ver
+		$IP -n $ns pdm key flush
+	done
+	if [ "$1" = v2p ]; then
+		$IP -n b-cli pdm key add id 1 dir tx peer $SRV epoch 1 keyfile "$keyfile"
+		$IP -n b-srv pdm key add id 1 dir rx peer $CLI epoch 1 keyfile "$keyfile"
+		$IP -n b-srv pdm key add id 2 dir tx peer $CLI epoch 1 keyfile "$keyfile"
+		$IP -n b-cli pdm key add id 2 dir rx peer $SRV epoch 1 keyfile "$keyfile"
+	fi
 }
 
 for mode in "$@"; do
 	case $mode in
-	none) ;;
-	off | on)
-		v=0
-		[ "$mode" = on ] && v=1
-		for ns in b-cli b-srv; do
-			ip netns exec $ns sysctl -qw net.ipv6.pdm.enabled=$v
-		done
-		;;
+	none | off | v1 | v2 | v2p) ;;
 	*) usage >&2; exit 2 ;;
 	esac
-	for t in tcp udp64; do
-		opts=()
-		[ $t = udp64 ] && opts=(-u -b 0 -l 64)
-		before=$(pdm_out)
-		r=$(ip netns exec b-cli iperf3 -J -c 2001:db8::2 -t "$secs" \
-			"${opts[@]}" | rate)
-		echo "RESULT $mode $t $r $(($(pdm_out) - before))"
+done
+
+modes=("$@")
+for r in $(seq "$rounds"); do
+	# Rotate the order each round: a drift hits every mode alike.
+	n=${#modes[@]}
+	for i in $(seq 0 $((n - 1))); do
+		mode=${modes[$(((i + r) % n))]}
+		set_mode "$mode"
+		for t in udp64 tcp tcp-sw; do
+			opts=()
+			tso=on gro=off
+			case $t in
+			udp64) opts=(-u -b 0 -l 64) ;;
+			tcp-sw) tso=off gro=on ;;
+			esac
+			ip netns exec b-cli ethtool -K veth0 tso $tso >/dev/null
+			ip netns exec b-srv ethtool -K veth0 gro $gro >/dev/null
+			before=$(pdm_out)
+			v=$(ip netns exec b-cli iperf3 -J -c $SRV -t "$secs" \
+				"${opts[@]}" | rate $t)
+			echo "RESULT $mode $t $v $(($(pdm_out) - before))"
+		done
 	done
 done
+rm -f "$keyfile"

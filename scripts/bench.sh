@@ -1,31 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Cost of PDM: iperf3 over veth in the VM on the unpatched base kernel and
-# on the patched kernel with PDM off and on, in alternating rounds.
+# Cost of PDM: iperf3 over veth in the VM on the unpatched base kernel and,
+# in one boot, on the patched kernel in every PDM mode, alternating in
+# rounds; then the per-packet costs from the series' KUnit timing cases.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
-usage: $0 [-h] [-r ROUNDS] [-t SECONDS]
-  -r ROUNDS   boots of each kernel, alternating (default 5)
+usage: $0 [-h] [-r ROUNDS] [-t SECONDS] [-n]
+  -r ROUNDS   rounds of every mode (default 5)
   -t SECONDS  length of each iperf3 run (default 5)
-Builds (cached) the x86_64 test kernel of the base without the series
-(\$PDM_CACHE/linux-base, \$PDM_CACHE/build-x86_64-base) and with it, then
-in each round boots both and runs scripts/bench-guest.sh: one TCP stream
-and a stream of 64-byte UDP datagrams between two namespaces, on the base
-("none") and on the patched kernel with net.ipv6.pdm.enabled=0 ("off")
-and =1 ("on"). Prints each result, then per test the median over the
-rounds, the spread of the base (max-min over median: the noise floor of
-this machine) and the ratios off/none and on/none.
-Under QEMU's TCG only ratios measured in one run mean anything.
+  -n          no KUnit timing cases
+Builds (cached) the x86_64 kernel of the base without the series
+(\$PDM_CACHE/linux-base, \$PDM_CACHE/build-x86_64-base) and with it, both
+without debug options, and iproute2 with "ip pdm". Boots the base once and
+runs scripts/bench-guest.sh in mode "none"; boots the patched kernel once
+and runs it in modes off (net.ipv6.pdm.enabled=0), v1 (RFC 8250), v2
+(PDMv2 in clear) and v2p (protected PDMv2), the order rotated each round.
+Tests, iperf3 between two namespaces over veth: udp64 (64-octet UDP
+datagrams/s), tcp (one stream, default offloads: veth takes GSO packets
+whole) and tcp-sw (TSO off on the sender's veth: the stack segments in
+software; GRO on at the receiver's, which gets segments as from a NIC).
+Prints per test and mode the median, min-max and the ratio to PDM off,
+and the spread of the base and of PDM off. Then runs the KUnit timing
+cases of the series under UML without debug options
+(\$PDM_CACHE/build-uml-bench): per-packet cost of transmit, receive,
+seal and open, and the bare gcm(aes) operation.
+The VM runs under QEMU's TCG emulation: only ratios measured in one run
+mean anything.
 USAGE
 }
-rounds=5 secs=5
-while getopts hr:t: o; do
+rounds=5 secs=5 kunit=1
+while getopts hr:t:n o; do
 	case $o in
 	r) rounds=$OPTARG ;;
 	t) secs=$OPTARG ;;
+	n) kunit=0 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -55,27 +66,24 @@ if [ "$(git -C "$bsrc" rev-parse HEAD 2>/dev/null)" != "$want" ]; then
 fi
 base=$("$TOP/scripts/build-kernel.sh" -s "$bsrc" -o "$PDM_CACHE/build-x86_64-base" -f "$needs")
 
+iproute2=$("$TOP/scripts/build-iproute2.sh")
+
 res=$(mktemp)
 trap 'rm -f "$res"' EXIT
 run() { # kernel label modes...
 	local k=$1 label=$2
 	shift 2
-	log "round $r: $label kernel, modes $*"
-	"$TOP/scripts/vm-run.sh" -k "$k" -t 600 \
-		"bash $TOP/scripts/bench-guest.sh $secs $*" | tee -a "$res"
+	log "$label kernel: $rounds rounds of modes $*"
+	"$TOP/scripts/vm-run.sh" -k "$k" -t $((600 + rounds * secs * 20 * $#)) \
+		"PDM_IP=$iproute2/ip/ip bash $TOP/scripts/bench-guest.sh $secs $rounds $*" |
+		tee -a "$res"
 	[ "${PIPESTATUS[0]}" = 0 ] || die "the $label run failed"
 }
-for r in $(seq "$rounds"); do
-	# Alternate the order so that a drift of the host hits both alike.
-	if [ $((r % 2)) = 1 ]; then
-		run "$base" base none
-		run "$patched" patched off on
-	else
-		run "$patched" patched off on
-		run "$base" base none
-	fi
-done
+run "$base" base none
+run "$patched" patched off v1 v2 v2p
 
+echo "iperf3 between two namespaces over veth in a QEMU TCG guest (emulated:"
+echo "only ratios within this run mean anything); $rounds rounds of $secs s, medians."
 /usr/bin/python3 - "$res" <<'PY'
 import statistics, sys
 runs = {}
@@ -86,18 +94,46 @@ for line in open(sys.argv[1]):
 bad = False
 for (mode, test), v in sorted(runs.items()):
     pdm = [p for _, p in v]
-    if (mode == "on") != all(p > 0 for p in pdm) or (mode != "on" and any(pdm)):
+    want = mode not in ("none", "off")
+    if (want and not all(pdm)) or (not want and any(pdm)):
         print(f"unexpected PDM packet counts for {mode}/{test}: {pdm}")
         bad = True
-print(f"{'test':6} {'none Mbit/s':>12} {'off Mbit/s':>11} {'on Mbit/s':>10}"
-      f" {'base spread':>11} {'off/none':>9} {'on/none':>8}")
-for test in ("tcp", "udp64"):
-    med = {m: statistics.median(b for b, _ in runs[(m, test)]) / 1e6
-           for m in ("none", "off", "on")}
-    nb = [b / 1e6 for b, _ in runs[("none", test)]]
-    spread = (max(nb) - min(nb)) / med["none"]
-    print(f"{test:6} {med['none']:12.1f} {med['off']:11.1f} {med['on']:10.1f}"
-          f" {spread:10.1%} {med['off'] / med['none']:9.3f}"
-          f" {med['on'] / med['none']:8.3f}")
+modes = ("none", "off", "v1", "v2", "v2p")
+tests = (("udp64", "UDP 64-octet datagrams/s", 1e3, "k"),
+         ("tcp", "TCP, default offloads", 1e6, "M"),
+         ("tcp-sw", "TCP, software GSO, GRO at the receiver", 1e6, "M"))
+print("| test | " + " | ".join(modes) + " | " +
+      " | ".join(m + "/off" for m in modes if m != "off") + " |")
+print("| --- |" + " ---: |" * (2 * len(modes) - 1))
+for test, name, div, unit in tests:
+    if not all((m, test) in runs for m in modes):
+        continue
+    med = {m: statistics.median(b for b, _ in runs[(m, test)]) for m in modes}
+    cells = []
+    for m in modes:
+        v = [b / div for b, _ in runs[(m, test)]]
+        cells.append(f"{med[m] / div:.1f} ({min(v):.0f}-{max(v):.0f})")
+    ratios = [f"{med[m] / med['off']:.3f}" for m in modes if m != "off"]
+    print(f"| {name} ({unit}) | " + " | ".join(cells) + " | " +
+          " | ".join(ratios) + " |")
+print()
+for test, name, _, _ in tests:
+    if ("none", test) in runs and ("off", test) in runs:
+        spread = {}
+        for m in ("none", "off"):
+            v = [b for b, _ in runs[(m, test)]]
+            spread[m] = (max(v) - min(v)) / statistics.median(v)
+        print(f"{name}: spread (max-min over median) none {spread['none']:.1%},"
+              f" off {spread['off']:.1%}")
 sys.exit(1 if bad else 0)
 PY
+
+[ "$kunit" = 1 ] || exit 0
+echo
+echo "Per-packet costs, KUnit timing cases under UML (native, no debug options):"
+ksrc=$PDM_CACHE/linux
+(cd "$ksrc" && /usr/bin/python3 tools/testing/kunit/kunit.py run \
+	--kunitconfig=net/ipv6/.kunitconfig --build_dir="$PDM_CACHE/build-uml-bench" \
+	--jobs="$(nproc)" --raw_output=kunit '*.pdm_test_*cost*') > "$res" 2>&1 ||
+	{ tail -n 20 "$res"; die "the KUnit timing cases failed"; }
+sed -n 's/^.*# pdm_test_[a-z_]*cost[a-z_]*: //p' "$res"

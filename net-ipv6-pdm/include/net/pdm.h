@@ -108,6 +108,24 @@ static inline void ipv6_pdm_tcp_rcv(const struct sock *sk,
 		ipv6_stub->pdm_tcp_rcv(sk, skb);
 }
 
+void __ipv6_pdm_gso_segment(struct sk_buff *segs,
+			    const struct sk_buff *gso_skb);
+
+/**
+ * ipv6_pdm_gso_segment - give each segment of a PDM packet its own fields
+ * @segs: the segments ipv6_gso_segment() made of @gso_skb
+ * @gso_skb: the packet, SKB_GSO_PDM set in its gso_type
+ *
+ * Segmentation offload is built in while IPv6 may be a module; only IPv6
+ * sets SKB_GSO_PDM.
+ */
+static inline void ipv6_pdm_gso_segment(struct sk_buff *segs,
+					const struct sk_buff *gso_skb)
+{
+	if (ipv6_stub->pdm_gso_segment)
+		ipv6_stub->pdm_gso_segment(segs, gso_skb);
+}
+
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct ipv6_txoptions *opt,
 				 const struct flowi6 *fl6);
@@ -256,6 +274,11 @@ static inline void ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 static inline void ipv6_pdm_tcp_rcv(const struct sock *sk,
 				    struct sk_buff *skb,
 				    const struct inet6_skb_parm *h6)
+{
+}
+
+static inline void ipv6_pdm_gso_segment(struct sk_buff *segs,
+					const struct sk_buff *gso_skb)
 {
 }
 

@@ -82,28 +82,30 @@ void pdm_key_release(struct pdm_key *k)
 EXPORT_SYMBOL_IF_KUNIT(pdm_key_release);
 
 /**
- * pdm_key_next_iv - draw the explicit IV of the next packet sealed
+ * pdm_key_next_ivs - draw the explicit IVs of the next packets sealed
  * @k: the key
- * @iv: returns the IV
+ * @n: how many: a GSO packet's segments, else 1
+ * @iv: returns the first; the others follow it
  *
- * IVs drawn on any CPU differ: each is taken by one compare-and-exchange.
- * The one before the start is never handed out: the counter stops there,
- * and the key is used up for good after 2^64 - 1 IVs.
+ * IVs drawn on any CPU differ: each range is taken by one
+ * compare-and-exchange. The one before the start is never handed out:
+ * the counter stops there, and the key is used up for good after
+ * 2^64 - 1 IVs.
  *
- * Return: false when the key is used up.
+ * Return: false when fewer than @n are left.
  */
-bool pdm_key_next_iv(struct pdm_key *k, u64 *iv)
+bool pdm_key_next_ivs(struct pdm_key *k, unsigned int n, u64 *iv)
 {
 	s64 v = atomic64_read(&k->iv_next);
 
 	do {
-		if (unlikely((u64)v + 1 == k->iv_end))
+		if (unlikely(k->iv_end - 1 - (u64)v < n))
 			return false;
-	} while (!atomic64_try_cmpxchg(&k->iv_next, &v, v + 1));
+	} while (!atomic64_try_cmpxchg(&k->iv_next, &v, v + n));
 	*iv = v;
 	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(pdm_key_next_iv);
+EXPORT_SYMBOL_IF_KUNIT(pdm_key_next_ivs);
 
 /*
  * A request with room after it for the nonce, the AAD and the data: one

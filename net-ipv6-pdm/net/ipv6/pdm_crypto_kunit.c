@@ -14,8 +14,12 @@
 #include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/sort.h>
+#include <linux/udp.h>
 #include <linux/unaligned.h>
+#include <net/ip.h>
 #include <net/net_namespace.h>
+#include <net/pdm.h>
+#include <net/sock.h>
 #include "pdm_internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -535,6 +539,323 @@ static void pdm_test_replay(struct kunit *test)
 	pdm_flow_free(f);
 }
 
+/* The forms of the option, for the segmentation cases. */
+static const u8 pdm_test_forms[] = { 1, 2, PDM_FORM_V2P };
+
+static void pdm_test_form_desc(const u8 *form, char *desc)
+{
+	static const char * const names[] = {
+		[1] = "RFC 8250", [2] = "PDMv2", [PDM_FORM_V2P] = "protected",
+	};
+
+	strscpy(desc, names[*form], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pdm_test_form, pdm_test_forms, pdm_test_form_desc);
+
+KUNIT_DEFINE_ACTION_WRAPPER(pdm_test_kfree_skb, kfree_skb, struct sk_buff *);
+
+#define PDM_TEST_SEGS	4
+
+static struct sk_buff *pdm_test_skb(struct kunit *test, unsigned int len)
+{
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	err = kunit_add_action_or_reset(test, pdm_test_kfree_skb, skb);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	skb_put(skb, len);
+	skb_reset_network_header(skb);
+	return skb;
+}
+
+/*
+ * The segments ipv6_gso_segment() makes of a TCP GSO packet: each a copy
+ * of @hdr, the headers, from the IPv6 header to the TCP header; linked.
+ */
+static void pdm_test_segs(struct kunit *test, struct sk_buff **segs,
+			  const u8 *hdr, unsigned int len)
+{
+	int i;
+
+	for (i = PDM_TEST_SEGS - 1; i >= 0; i--) {
+		if (!segs[i])
+			segs[i] = pdm_test_skb(test, len);
+		memcpy(segs[i]->data, hdr, len);
+		segs[i]->next = i + 1 < PDM_TEST_SEGS ? segs[i + 1] : NULL;
+	}
+}
+
+static void pdm_test_unlink(struct sk_buff **segs)
+{
+	int i;
+
+	for (i = 0; i < PDM_TEST_SEGS; i++)
+		segs[i]->next = NULL;
+}
+
+/*
+ * Each segment of a GSO packet gets its own PSN and Global Pointer when
+ * the stack segments it, across the wrap; a protected one its own IV and
+ * seal. Without the key that sealed the first, the others go without PDM.
+ */
+static void pdm_test_gso_segment(struct kunit *test)
+{
+	const struct pdm_gcm_vector *v = &pdm_gcm_vectors[1];
+	u8 form = *(const u8 *)test->param_value;
+	struct pdm_net *pn = pdm_test_pn(test);
+	u8 v2_type = READ_ONCE(pn->v2_type);
+	struct pdm_info first = {
+		.version = form == 1 ? 1 : 2,
+		.prot = form == PDM_FORM_V2P,
+		.type = form == 1 ? IPV6_TLV_PDM : v2_type,
+		.epoch = form == 1 ? 0 : 5,
+		.psntp = form == 1 ? 0xfffe : 0xfffffffe,
+		.psnlr = 77,
+		.gp = 500,
+		.scale_dtlr = 3,
+		.scale_dtls = 5,
+		.delta_tlr = 1234,
+		.delta_tls = 99,
+	};
+	u8 hdr[sizeof(struct ipv6hdr) + 56 + sizeof(struct tcphdr)] = {};
+	struct sk_buff *segs[PDM_TEST_SEGS] = {}, *gso;
+	u8 plain[PDM_V2P_SEALED_LEN], *p;
+	struct ipv6hdr *ip6 = (void *)hdr;
+	struct pdm_info got, want;
+	struct pdm_key *k = NULL;
+	unsigned int len, off;
+	u64 iv = 0, nokey;
+	int i;
+
+	pdm_test_addrs(test, v, &ip6->saddr, &ip6->daddr);
+	ip6->version = 6;
+	ip6->nexthdr = NEXTHDR_DEST;
+	len = pdm_doh_len(NULL, form, v2_type);
+	KUNIT_ASSERT_GT(test, len, 0);
+	off = sizeof(*ip6) + pdm_doh_build(hdr + sizeof(*ip6), len, NULL,
+					   IPPROTO_TCP, &first, v2_type);
+	len += sizeof(*ip6) + sizeof(struct tcphdr);
+	gso = pdm_test_skb(test, 0);
+	gso->dev = init_net.loopback_dev;
+	if (first.prot)
+		KUNIT_ASSERT_EQ(test, pdm_test_key_add(test, pn, 1,
+						       PDM_KEY_DIR_TX, v->daddr,
+						       128, 5), 0);
+
+	rcu_read_lock();
+	if (first.prot) {
+		k = pdm_key_tx(pn, &ip6->daddr);
+		KUNIT_ASSERT_NOT_NULL(test, k);
+		KUNIT_ASSERT_TRUE(test, pdm_key_next_ivs(k, PDM_TEST_SEGS, &iv));
+		KUNIT_ASSERT_EQ(test, pdm_seal(k, hdr + off, iv, &ip6->saddr,
+					       &ip6->daddr), 0);
+	}
+	rcu_read_unlock();
+
+	pdm_test_segs(test, segs, hdr, len);
+	KUNIT_EXPECT_EQ(test, pdm_gso_find(segs[0], v2_type), off);
+	__ipv6_pdm_gso_segment(segs[0], gso);
+	pdm_test_unlink(segs);
+
+	rcu_read_lock();
+	for (i = 0; i < PDM_TEST_SEGS; i++) {
+		p = segs[i]->data + off;
+		KUNIT_ASSERT_EQ(test, pdm_parse(p, 2 + p[1], v2_type, &got),
+				PDM_OK);
+		if (k) {
+			KUNIT_EXPECT_EQ(test,
+					get_unaligned_be64(p + PDM_V2P_IV_OFF),
+					iv + i);
+			KUNIT_ASSERT_EQ(test, pdm_open(k, p, &ip6->saddr,
+						       &ip6->daddr, plain), 0);
+			pdm_parse_sealed(plain, &got);
+		}
+		pdm_gso_info(&first, i, &want);
+		KUNIT_EXPECT_EQ_MSG(test, got.psntp, want.psntp, "segment %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.epoch, want.epoch, "segment %d", i);
+		KUNIT_EXPECT_EQ(test, got.psnlr, first.psnlr);
+		KUNIT_EXPECT_EQ(test, got.delta_tlr, first.delta_tlr);
+		KUNIT_EXPECT_EQ(test, got.scale_dtls, first.scale_dtls);
+		if (form != 1)
+			KUNIT_EXPECT_EQ(test, got.gp, first.gp + i);
+	}
+	rcu_read_unlock();
+	/*
+	 * Across the wrap: PDMv2 in clear steps its Epoch; protected, the
+	 * Epoch names the key; RFC 8250 has none.
+	 */
+	KUNIT_EXPECT_EQ(test, want.psntp, 1);
+	KUNIT_EXPECT_EQ(test, want.epoch, form == 2 ? 6 : first.epoch);
+
+	if (!k)
+		return;
+	/* The key replaced since the packet was sealed. */
+	nokey = snmp_fold_field(pn->mib, PDM_MIB_OUTNOKEY);
+	KUNIT_EXPECT_EQ(test, pdm_key_del(pn, 1), 0);
+	pdm_test_segs(test, segs, hdr, len);
+	__ipv6_pdm_gso_segment(segs[0], gso);
+	pdm_test_unlink(segs);
+	KUNIT_EXPECT_EQ(test, pdm_gso_find(segs[0], v2_type), off);
+	for (i = 1; i < PDM_TEST_SEGS; i++)
+		KUNIT_EXPECT_EQ(test, pdm_gso_find(segs[i], v2_type), 0);
+	KUNIT_EXPECT_EQ(test, snmp_fold_field(pn->mib, PDM_MIB_OUTNOKEY),
+			nokey + PDM_TEST_SEGS - 1);
+}
+
+/* IVs of a GSO packet's segments: one range, never past the end. */
+static void pdm_test_iv_range(struct kunit *test)
+{
+	const struct pdm_gcm_vector *v = &pdm_gcm_vectors[0];
+	struct pdm_key *k = pdm_test_key(test, v);
+	u64 iv, end = k->iv_end;
+
+	atomic64_set(&k->iv_next, end - 10);
+	KUNIT_EXPECT_TRUE(test, pdm_key_next_ivs(k, 4, &iv));
+	KUNIT_EXPECT_EQ(test, iv, end - 10);
+	KUNIT_EXPECT_TRUE(test, pdm_key_next_ivs(k, 4, &iv));
+	KUNIT_EXPECT_EQ(test, iv, end - 6);
+	/* end - 2 is the last IV handed out: one is left, not two. */
+	KUNIT_EXPECT_FALSE(test, pdm_key_next_ivs(k, 2, &iv));
+	KUNIT_EXPECT_TRUE(test, pdm_key_next_ivs(k, 1, &iv));
+	KUNIT_EXPECT_EQ(test, iv, end - 2);
+	KUNIT_EXPECT_FALSE(test, pdm_key_next_iv(k, &iv));
+}
+
+static void pdm_test_restore_enabled(void *arg)
+{
+	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, (unsigned long)arg);
+	pdm_flows_flush(init_net.ipv6.pdm);
+}
+
+static void pdm_test_release_sock(void *arg)
+{
+	sock_release(arg);
+}
+
+#define PDM_TEST_PATH_N		2048
+
+/*
+ * What PDM costs a UDP datagram, per form: transmit through
+ * ipv6_pdm_cork() (the header with its slot, as ip6_append_data() makes
+ * it for every send, freed as ip6_cork_release() frees it) and
+ * ipv6_pdm_fill() (flow, fields, option, seal); receive through
+ * ipv6_pdm_rcv() (find, parse, open, flow). The flows are in the table,
+ * as for an unconnected socket. Each option received is one sent, and
+ * each is accounted. Diagnostics: the times are printed, not checked.
+ */
+static void pdm_test_path_cost(struct kunit *test)
+{
+	static const char * const names[] = {
+		[1] = "RFC 8250", [2] = "PDMv2", [PDM_FORM_V2P] = "protected PDMv2",
+	};
+	const struct pdm_gcm_vector *v = &pdm_gcm_vectors[1];
+	const unsigned int n = PDM_TEST_PATH_N, payload = 64;
+	struct pdm_net *pn = pdm_test_pn(test);
+	u8 v2_type = READ_ONCE(pn->v2_type);
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_UDP,
+		.fl6_sport = htons(1000),
+		.fl6_dport = htons(2000),
+	};
+	unsigned int len, off, size, i;
+	struct ipcm6_cookie ipc6;
+	unsigned long enabled;
+	struct inet6_cork cork;
+	struct sk_buff *tx, *rx;
+	struct pdm_info blank;
+	int err = 0;
+	struct socket *sock;
+	struct ipv6hdr *ip6;
+	u64 t0, t_tx, t_rx;
+	u8 form, *opts;
+	u64 in;
+
+	opts = kunit_kmalloc(test, n * PDM_V2P_OPT_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, opts);
+	pdm_test_addrs(test, v, &fl6.saddr, &fl6.daddr);
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_INET6, SOCK_DGRAM,
+					       IPPROTO_UDP, &sock), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_release_sock,
+							sock), 0);
+	KUNIT_ASSERT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V2), 0);
+	enabled = READ_ONCE(init_net.ipv6.sysctl.pdm_enabled);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_restore_enabled,
+							(void *)enabled), 0);
+	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, 1);
+
+	for (form = 1; form <= PDM_FORM_V2P; form++) {
+		/* Flows of their own: none of earlier cases, nor of this one. */
+		pdm_flows_flush(pn);
+		memset(&blank, 0, sizeof(blank));
+		blank.version = form == 1 ? 1 : 2;
+		blank.prot = form == PDM_FORM_V2P;
+		blank.type = form == 1 ? IPV6_TLV_PDM : v2_type;
+		size = pdm_opt_size(form);
+		len = pdm_doh_len(NULL, form, v2_type);
+		tx = pdm_test_skb(test, len + sizeof(struct udphdr) + payload);
+		off = pdm_doh_build(tx->data, len, NULL, IPPROTO_UDP, &blank,
+				    v2_type);
+		/* A protected flow: a key each way; a receive key refuses clear. */
+		if (blank.prot) {
+			KUNIT_ASSERT_EQ(test, pdm_test_key_add(test, pn, 1,
+							       PDM_KEY_DIR_TX,
+							       v->daddr, 128, 1),
+					0);
+			KUNIT_ASSERT_EQ(test, pdm_test_key_add(test, pn, 3,
+							       PDM_KEY_DIR_RX,
+							       v->saddr, 128, 1),
+					0);
+		}
+
+		ipcm6_init_sk(&ipc6, sock->sk);
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			cork.opt = NULL;
+			err |= __ipv6_pdm_cork(sock->sk, &cork, &ipc6, &fl6, NULL);
+			__ipv6_pdm_fill(tx, sock->sk, off, &fl6, NULL);
+			memcpy(opts + i * size, tx->data + off, size);
+			if (cork.opt)
+				kfree(cork.opt->dst1opt);
+			kfree(cork.opt);
+		}
+		t_tx = ktime_get_ns() - t0;
+		KUNIT_EXPECT_EQ(test, err, 0);
+
+		rx = pdm_test_skb(test, sizeof(*ip6) + tx->len);
+		ip6 = ipv6_hdr(rx);
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->version = 6;
+		ip6->nexthdr = NEXTHDR_DEST;
+		ip6->payload_len = htons(tx->len);
+		ip6->saddr = fl6.saddr;
+		ip6->daddr = fl6.daddr;
+		memcpy(ip6 + 1, tx->data, tx->len);
+		skb_set_transport_header(rx, sizeof(*ip6) + len);
+		udp_hdr(rx)->source = fl6.fl6_sport;
+		udp_hdr(rx)->dest = fl6.fl6_dport;
+		rx->dev = init_net.loopback_dev;
+		IP6CB(rx)->iif = rx->dev->ifindex;
+		IP6CB(rx)->dst1 = sizeof(*ip6);
+		IP6CB(rx)->flags = IP6SKB_PDM;
+
+		in = snmp_fold_field(pn->mib, PDM_MIB_INPKTS);
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			memcpy((u8 *)(ip6 + 1) + off, opts + i * size, size);
+			__ipv6_pdm_rcv(NULL, rx, IPPROTO_UDP);
+		}
+		t_rx = ktime_get_ns() - t0;
+		KUNIT_EXPECT_EQ(test, snmp_fold_field(pn->mib, PDM_MIB_INPKTS) - in, n);
+		kunit_info(test,
+			   "%s: transmit %llu ns, receive %llu ns per packet\n",
+			   names[form], div_u64(t_tx, n), div_u64(t_rx, n));
+	}
+}
+
 static struct kunit_case pdm_crypto_test_cases[] = {
 	KUNIT_CASE_PARAM(pdm_test_seal_kat, pdm_gcm_gen_params),
 	KUNIT_CASE(pdm_test_open_forged),
@@ -544,6 +865,9 @@ static struct kunit_case pdm_crypto_test_cases[] = {
 	KUNIT_CASE(pdm_test_key_match),
 	KUNIT_CASE(pdm_test_key_grace),
 	KUNIT_CASE(pdm_test_replay),
+	KUNIT_CASE_PARAM(pdm_test_gso_segment, pdm_test_form_gen_params),
+	KUNIT_CASE(pdm_test_iv_range),
+	KUNIT_CASE(pdm_test_path_cost),
 	{}
 };
 

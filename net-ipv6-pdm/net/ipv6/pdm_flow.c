@@ -536,35 +536,43 @@ static u32 pdm_ring_time(u64 ns)
 }
 
 /**
- * pdm_flow_tx - fill the PDM fields of a packet about to be sent
+ * pdm_flow_tx_n - fill the PDM fields of a packet about to be sent
  * @f: the flow
  * @now: send time, monotonic ns
  * @len: the packet's upper-layer octets
- * @pi: returns the fields to put in the option
+ * @segs: the packets it stands for: a GSO packet's segments, else 1
+ * @pi: returns the fields to put in the option, those of the first
  *
  * RFC 8250: PSNTP counts up from its random start, PSNLR echoes the last
  * PSNTP received, DeltaTLR is this send minus the last receive, and
  * DeltaTLS is the last receive minus the send that preceded it, as
- * frozen by pdm_flow_rx(). All are 0 until there is something to report.
+ * frozen by pdm_flow_rx_n(). All are 0 until there is something to report.
  * The state is the same for both versions: PSNs count in 32 bits, of
  * which RFC 8250 sends 16; the Epoch steps when the 32 bits wrap, so that
  * no two PDMv2 packets of a flow carry the same Epoch and PSNTP. The
  * fields are those of version 1: the caller sets what version 2 adds.
  *
+ * A GSO packet takes @segs PSNs: segment i gets the first plus i when the
+ * stack segments it (ipv6_pdm_gso_segment()), and a receiver of the whole
+ * packet accounts them all.
+ *
  * The send time is kept, by PSN, for the RTT of the reply; the first send
  * after a receive gives a sample of our own delay.
  */
-void pdm_flow_tx(struct pdm_flow *f, u64 now, unsigned int len,
-		 struct pdm_info *pi)
+void pdm_flow_tx_n(struct pdm_flow *f, u64 now, unsigned int len,
+		   unsigned int segs, struct pdm_info *pi)
 {
+	u32 psn, t = pdm_ring_time(now), i;
+
 	memset(pi, 0, sizeof(*pi));
 	pi->version = 1;
 	pi->type = IPV6_TLV_PDM;
 
 	spin_lock_bh(&f->lock);
 	pi->epoch = f->epoch;
-	pi->psntp = f->psntp_next++;
-	if (!f->psntp_next)
+	pi->psntp = f->psntp_next;
+	f->psntp_next += segs;
+	if (f->psntp_next < pi->psntp)
 		f->epoch = (f->epoch + 1) & PDM_V2_EPOCH_MASK;
 	if (f->flags & PDM_F_RX) {
 		u64 since = pdm_elapsed(now, f->t_rx);
@@ -580,19 +588,21 @@ void pdm_flow_tx(struct pdm_flow *f, u64 now, unsigned int len,
 		pi->delta_tls = f->delta_tls;
 		pi->scale_dtls = f->scale_dtls;
 	}
-	f->tx_ring[pi->psntp % PDM_TX_RING] = pdm_ring_time(now);
-	if (f->tx_ring_n < PDM_TX_RING)
-		f->tx_ring_n++;
+	/* Every segment was sent now: the ring keeps the last ones. */
+	psn = f->psntp_next - min_t(u32, segs, PDM_TX_RING);
+	for (i = 0; i < min_t(u32, segs, PDM_TX_RING); i++)
+		f->tx_ring[(psn + i) % PDM_TX_RING] = t;
+	f->tx_ring_n = min_t(u32, f->tx_ring_n + segs, PDM_TX_RING);
 	f->t_tx = now;
 	f->flags |= PDM_F_TX;
-	f->m.tx_pkts++;
+	f->m.tx_pkts += segs;
 	f->m.tx_bytes += len;
-	WRITE_ONCE(f->pkts, f->pkts + 1);
+	WRITE_ONCE(f->pkts, f->pkts + segs);
 	spin_unlock_bh(&f->lock);
 
 	pdm_flow_touch(f);
 }
-EXPORT_SYMBOL_IF_KUNIT(pdm_flow_tx);
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_tx_n);
 
 /* A PSN of @version, whole: RFC 8250's 16 bits are the low ones of the
  * 32 the flow counts in; the nearest value to @ref has them.
@@ -685,40 +695,16 @@ static void pdm_flow_rtt(struct pdm_flow *f, u64 now,
 	pdm_stat_add(&f->m.peer_delay, delay);
 }
 
-/**
- * pdm_flow_rx - account a PDM option received on a flow
- * @f: the flow
- * @now: receive time, monotonic ns
- * @len: the packet's upper-layer octets
- * @pi: the decoded option
- *
- * The option's PSN This Packet gives the peer's losses, reordering and
- * duplicates; its PSN Last Received and DeltaTLR the RTT and the peer's
- * delay.
- *
- * Return: false, the flow's state for what it sends left as it was, for
- * a protected option whose PSN This Packet the flow has taken already
- * (counted as a duplicate) or is too old to tell.
- */
-bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
-		 const struct pdm_info *pi)
+/* Count a PSN of the peer's that pdm_flow_seq() placed, as it placed it. */
+static void pdm_flow_seq_count(struct pdm_flow *f, enum pdm_seq seq)
 {
-	enum pdm_seq seq;
-
-	spin_lock_bh(&f->lock);
-	seq = pdm_flow_seq(f, pdm_psn32(pi->psntp, pi->version, f->win_top));
 	switch (seq) {
 	case PDM_SEQ_NEXT:
 		break;
 	case PDM_SEQ_DUP:
 		f->m.dups++;
-		if (pi->prot)
-			goto replayed;
 		break;
 	case PDM_SEQ_OLD:
-		if (pi->prot)
-			goto replayed;
-		fallthrough;
 	case PDM_SEQ_LATE:
 		f->m.reordered++;
 		/* Counted lost when the PSNs after it came. */
@@ -726,8 +712,48 @@ bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
 			f->m.lost--;
 		break;
 	}
+}
+
+/**
+ * pdm_flow_rx_n - account a PDM option received on a flow
+ * @f: the flow
+ * @now: receive time, monotonic ns
+ * @len: the packet's upper-layer octets
+ * @segs: the packets it stands for: the segments of a GSO packet whose
+ *	sender took a PSN for each (SKB_GSO_PDM), else 1
+ * @pi: the decoded option, that of the first
+ *
+ * The option's PSN This Packet gives the peer's losses, reordering and
+ * duplicates; its PSN Last Received and DeltaTLR the RTT and the peer's
+ * delay. A GSO packet that came whole stands for the PSNs from its
+ * option's on: so it is accounted, whether or not it was segmented on
+ * the way.
+ *
+ * Return: false, the flow's state for what it sends left as it was, for
+ * a protected option whose PSN This Packet the flow has taken already
+ * (counted as a duplicate) or is too old to tell.
+ */
+bool pdm_flow_rx_n(struct pdm_flow *f, u64 now, unsigned int len,
+		   unsigned int segs, const struct pdm_info *pi)
+{
+	enum pdm_seq seq;
+	u32 psn, i;
+
+	spin_lock_bh(&f->lock);
+	psn = pdm_psn32(pi->psntp, pi->version, f->win_top);
+	seq = pdm_flow_seq(f, psn);
+	if (pi->prot && (seq == PDM_SEQ_DUP || seq == PDM_SEQ_OLD)) {
+		if (seq == PDM_SEQ_DUP)
+			f->m.dups++;
+		spin_unlock_bh(&f->lock);
+		return false;
+	}
+	pdm_flow_seq_count(f, seq);
+	/* In order, each step is O(1). */
+	for (i = 1; i < segs; i++)
+		pdm_flow_seq_count(f, pdm_flow_seq(f, psn + i));
 	pdm_flow_rtt(f, now, pi);
-	f->psnlr = pi->psntp;
+	f->psnlr = pi->psntp + segs - 1;
 	f->peer_version = pi->version;
 	f->peer_prot = pi->prot;
 	if (f->flags & PDM_F_TX) {
@@ -737,36 +763,34 @@ bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
 	}
 	f->t_rx = now;
 	f->flags = (f->flags | PDM_F_RX) & ~PDM_F_LDLY;
-	f->m.rx_pkts++;
+	f->m.rx_pkts += segs;
 	f->m.rx_bytes += len;
-	WRITE_ONCE(f->pkts, f->pkts + 1);
+	WRITE_ONCE(f->pkts, f->pkts + segs);
 	spin_unlock_bh(&f->lock);
 
 	pdm_flow_touch(f);
 	return true;
-
-replayed:
-	spin_unlock_bh(&f->lock);
-	return false;
 }
-EXPORT_SYMBOL_IF_KUNIT(pdm_flow_rx);
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_rx_n);
 
 /**
- * pdm_gp_next - the Global Pointer of a PDMv2 packet about to be sent
+ * pdm_gp_next - the Global Pointers of a PDMv2 packet about to be sent
  * @pn: per-netns PDM data
  * @saddr: the packet's source address
+ * @segs: the packets it stands for: a GSO packet's segments, else 1
  *
  * One count per netns for link-local sources and one for the others, as
  * the draft has one per source address type; each starts at 1 and counts
  * the PDMv2 packets the netns sends from that type of address, wrapping
- * at 2^32.
+ * at 2^32. A GSO packet takes one for each segment.
  *
- * Return: the Global Pointer.
+ * Return: the Global Pointer of the first.
  */
-u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr)
+u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr,
+		unsigned int segs)
 {
 	bool ll = ipv6_addr_type(saddr) & IPV6_ADDR_LINKLOCAL;
 
-	return atomic_inc_return(&pn->gp[ll]);
+	return atomic_add_return(segs, &pn->gp[ll]) - segs + 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_gp_next);

@@ -118,7 +118,9 @@ static bool pdm_rcv_downgrade(struct pdm_net *pn, const struct sk_buff *skb)
  * one of the final destination options header, the header in front of the
  * upper layer or of ESP or AH. The option's action bits say skip, so this
  * never drops the packet: an option that does not parse is counted and
- * ignored. A reassembled datagram is accounted once.
+ * ignored. A reassembled datagram is accounted once; a GSO packet whose
+ * sender took a PSN for each segment, and that came whole (over veth or
+ * loopback), as those segments.
  */
 static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 		    const struct inet6_skb_parm *opt, u8 proto)
@@ -127,8 +129,8 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 	struct pdm_net *pn = net->ipv6.pdm;
 	u8 v2_type = READ_ONCE(pn->v2_type);
 	u64 now = ktime_get_ns();
+	unsigned int len, segs = 1;
 	struct pdm_flow_key key;
-	unsigned int len;
 	struct pdm_flow *f;
 	struct pdm_info pi;
 	const u8 *p;
@@ -145,6 +147,8 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 
 	/* The upper layer's octets, wherever its data is now. */
 	len = skb->len - skb_transport_offset(skb);
+	if (skb_is_gso(skb) && (skb_shinfo(skb)->gso_type & SKB_GSO_PDM))
+		segs = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
 
 	rcu_read_lock();
 	if (pi.prot ? !pdm_rcv_open(pn, skb, p, &pi) :
@@ -153,13 +157,13 @@ static void pdm_rcv(const struct sock *sk, struct sk_buff *skb,
 	f = pdm_sk_flow(sk, &key);
 	if (!f)
 		f = pdm_flow_get(pn, &key);
-	if (f && !pdm_flow_rx(f, now, len, &pi)) {
+	if (f && !pdm_flow_rx_n(f, now, len, segs, &pi)) {
 		PDM_INC_STATS(pn, PDM_MIB_INREPLAYED);
 		goto unlock;
 	}
-	PDM_INC_STATS(pn, PDM_MIB_INPKTS);
+	PDM_ADD_STATS(pn, PDM_MIB_INPKTS, segs);
 	if (pi.prot)
-		PDM_INC_STATS(pn, PDM_MIB_INPROTECTED);
+		PDM_ADD_STATS(pn, PDM_MIB_INPROTECTED, segs);
 	rcu_read_unlock();
 	pdm_nl_monitor(net, &key, &pi, len);
 	return;
@@ -177,6 +181,7 @@ void __ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb, u8 proto)
 {
 	pdm_rcv(sk, skb, IP6CB(skb), proto);
 }
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_rcv);
 
 /**
  * __ipv6_pdm_tcp_rcv - see ipv6_pdm_tcp_rcv()

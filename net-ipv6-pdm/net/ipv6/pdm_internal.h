@@ -103,7 +103,14 @@ struct pdm_key_entry {
 int pdm_key_setup(struct pdm_key *k, const u8 *key, unsigned int key_len,
 		  const u8 *salt);
 void pdm_key_release(struct pdm_key *k);
-bool pdm_key_next_iv(struct pdm_key *k, u64 *iv);
+bool pdm_key_next_ivs(struct pdm_key *k, unsigned int n, u64 *iv);
+
+/* The explicit IV of the next packet sealed, if the key has one left. */
+static inline bool pdm_key_next_iv(struct pdm_key *k, u64 *iv)
+{
+	return pdm_key_next_ivs(k, 1, iv);
+}
+
 int pdm_seal(struct pdm_key *k, u8 *opt, u64 iv,
 	     const struct in6_addr *saddr, const struct in6_addr *daddr);
 int pdm_open(struct pdm_key *k, const u8 *opt, const struct in6_addr *saddr,
@@ -527,11 +534,27 @@ struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
 void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from);
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key);
-void pdm_flow_tx(struct pdm_flow *f, u64 now, unsigned int len,
-		 struct pdm_info *pi);
-u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr);
-bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
-		 const struct pdm_info *pi);
+void pdm_flow_tx_n(struct pdm_flow *f, u64 now, unsigned int len,
+		   unsigned int segs, struct pdm_info *pi);
+u32 pdm_gp_next(struct pdm_net *pn, const struct in6_addr *saddr,
+		unsigned int segs);
+bool pdm_flow_rx_n(struct pdm_flow *f, u64 now, unsigned int len,
+		   unsigned int segs, const struct pdm_info *pi);
+
+/* pdm_flow_tx_n() for a packet that is not GSO. */
+static inline void pdm_flow_tx(struct pdm_flow *f, u64 now, unsigned int len,
+			       struct pdm_info *pi)
+{
+	pdm_flow_tx_n(f, now, len, 1, pi);
+}
+
+/* pdm_flow_rx_n() for a packet that is not GSO. */
+static inline bool pdm_flow_rx(struct pdm_flow *f, u64 now, unsigned int len,
+			       const struct pdm_info *pi)
+{
+	return pdm_flow_rx_n(f, now, len, 1, pi);
+}
+
 u64 pdm_decode_ns(u16 delta, u8 scale);
 int pdm_flow_id_add(struct pdm_net *pn, struct pdm_flow *f);
 void pdm_flow_id_del(struct pdm_net *pn, struct pdm_flow *f);
@@ -593,6 +616,9 @@ bool pdm_flow_key_rcv(struct pdm_flow_key *key, const struct sk_buff *skb,
 		      const struct inet6_skb_parm *opt, u8 proto);
 void pdm_flow_key_xmit(struct pdm_flow_key *key, const struct flowi6 *fl6,
 		       const struct dst_entry *dst);
+unsigned int pdm_gso_find(const struct sk_buff *skb, u8 v2_type);
+void pdm_gso_info(const struct pdm_info *first, unsigned int i,
+		  struct pdm_info *pi);
 #endif
 
 #endif /* _NET_IPV6_PDM_INTERNAL_H */

@@ -440,15 +440,18 @@ static void pdm_test_gp(struct kunit *test)
 
 	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pn);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 1);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 2);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ll), 1);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ula), 3);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ll), 2);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua, 1), 1);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua, 1), 2);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ll, 1), 1);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ula, 1), 3);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ll, 1), 2);
+	/* A GSO packet of 5 segments takes 4 to 8. */
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua, 5), 4);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &ula, 1), 9);
 	/* 32 bits, wrapping. */
 	atomic_set(&pn->gp[0], -1);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 0);
-	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua), 1);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua, 1), 0);
+	KUNIT_EXPECT_EQ(test, pdm_gp_next(pn, &gua, 1), 1);
 }
 
 static void pdm_test_release_sock(void *arg)

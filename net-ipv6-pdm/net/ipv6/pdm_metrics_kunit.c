@@ -320,6 +320,75 @@ static void pdm_test_monitor_idle(struct kunit *test)
 	KUNIT_EXPECT_LT(test, t_mon, t_rx);
 }
 
+/*
+ * A GSO packet takes a PSN for each segment; one that comes whole counts
+ * as its segments, so the peer's loss count, PSN Last Received and the RTT
+ * are those of the segments, whether or not they were made on the way.
+ */
+static void pdm_test_gso(struct kunit *test)
+{
+	const u64 ms = NSEC_PER_MSEC;
+	struct pdm_info pi, rx;
+	struct pdm_flow *a, *b;
+
+	a = pdm_test_flow(test, 1000);
+	b = pdm_test_flow(test, 5000);
+
+	/* A sends 5 segments whole, then 1 packet, then 3 segments. */
+	pdm_flow_tx_n(a, 0, 7000, 5, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 1000);
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx_n(b, 25 * ms, 7000, 5, &pi));
+	KUNIT_EXPECT_EQ(test, b->psnlr, 1004);
+	pdm_flow_tx(a, ms, 100, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 1005);
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(b, 26 * ms, 100, &pi));
+	pdm_flow_tx_n(a, 2 * ms, 4200, 3, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 1006);
+	KUNIT_EXPECT_EQ(test, a->psntp_next, 1009);
+	KUNIT_EXPECT_EQ(test, a->m.tx_pkts, 9);
+	KUNIT_EXPECT_EQ(test, a->m.tx_bytes, 11300);
+
+	/* The 3 were segmented on the way, and the second was lost. */
+	rx = pi;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(b, 27 * ms, 1400, &rx));
+	rx.psntp = pi.psntp + 2;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(b, 27 * ms, 1400, &rx));
+	KUNIT_EXPECT_EQ(test, b->m.rx_pkts, 8);
+	KUNIT_EXPECT_EQ(test, b->m.lost, 1);
+	KUNIT_EXPECT_EQ(test, b->m.reordered, 0);
+	KUNIT_EXPECT_EQ(test, b->psnlr, 1008);
+
+	/* B's reply names the last segment: A has its send time. */
+	pdm_flow_tx(b, 28 * ms, 0, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psnlr, 1008);
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(a, 53 * ms, 0, &pi));
+	KUNIT_EXPECT_EQ(test, a->m.rtt.n, 1);
+	pdm_test_near(test, a->m.rtt.last, 50 * ms, RING_ERR);
+
+	/* One that fills the gap and repeats a PSN: late, then again. */
+	rx.psntp = 1007;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx_n(b, 30 * ms, 2800, 2, &rx));
+	KUNIT_EXPECT_EQ(test, b->m.dups, 1);
+	KUNIT_EXPECT_EQ(test, b->m.reordered, 1);
+	KUNIT_EXPECT_EQ(test, b->m.lost, 0);
+
+	/* The Epoch steps where the range wraps, as the segments' do. */
+	a = pdm_test_flow(test, 0xfffffffe);
+	a->epoch = 7;
+	pdm_flow_tx_n(a, 0, 0, 4, &pi);
+	KUNIT_EXPECT_EQ(test, pi.epoch, 7);
+	pi.version = 2;
+	pdm_gso_info(&pi, 1, &rx);
+	KUNIT_EXPECT_EQ(test, rx.psntp, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, rx.epoch, 7);
+	pdm_gso_info(&pi, 2, &rx);
+	KUNIT_EXPECT_EQ(test, rx.psntp, 0);
+	KUNIT_EXPECT_EQ(test, rx.epoch, 8);
+	pdm_flow_tx(a, 0, 0, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, 2);
+	KUNIT_EXPECT_EQ(test, pi.epoch, 8);
+}
+
 static struct kunit_case pdm_metrics_test_cases[] = {
 	KUNIT_CASE(pdm_test_decode),
 	KUNIT_CASE(pdm_test_rtt),
@@ -329,6 +398,7 @@ static struct kunit_case pdm_metrics_test_cases[] = {
 	KUNIT_CASE(pdm_test_protected_dup),
 	KUNIT_CASE(pdm_test_jitter),
 	KUNIT_CASE(pdm_test_monitor_idle),
+	KUNIT_CASE(pdm_test_gso),
 	{}
 };
 

@@ -118,11 +118,13 @@ unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 
 /*
  * The PDM fields of a packet of @len upper-layer octets about to be sent
- * on the flow of @key, in an option of @version and @type.
+ * on the flow of @key, in an option of @version and @type; for a GSO
+ * packet of @segs segments, those of the first.
  */
 static void pdm_xmit_info(const struct sock *sk,
 			  const struct pdm_flow_key *key, u8 version, u8 type,
-			  unsigned int len, struct pdm_info *pi)
+			  unsigned int len, unsigned int segs,
+			  struct pdm_info *pi)
 {
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
 	bool on = pdm_mode(sk, sock_net(sk), &key->remote);
@@ -134,12 +136,12 @@ static void pdm_xmit_info(const struct sock *sk,
 	if (!f && on)
 		f = pdm_flow_get(pn, key);
 	if (f)
-		pdm_flow_tx(f, ktime_get_ns(), len, pi);
+		pdm_flow_tx_n(f, ktime_get_ns(), len, segs, pi);
 	rcu_read_unlock();
 	pi->version = version;
 	pi->type = type;
 	if (version == 2)
-		pi->gp = pdm_gp_next(pn, &key->local);
+		pi->gp = pdm_gp_next(pn, &key->local, segs);
 	if (!on) {
 		/* Disabled since the slot was made: nothing is measured. */
 		pi->psnlr = 0;
@@ -148,19 +150,20 @@ static void pdm_xmit_info(const struct sock *sk,
 		pi->scale_dtls = 0;
 		pi->delta_tls = 0;
 	}
-	PDM_INC_STATS(pn, PDM_MIB_OUTPKTS);
+	PDM_ADD_STATS(pn, PDM_MIB_OUTPKTS, segs);
 }
 
 /*
  * Fill the slot @slot of @form, of a packet of @len upper-layer octets
- * about to be sent on the flow of @key. A protected option is sealed under the transmit key of the
- * peer; without one now (deleted since the slot was made, or used up),
- * the slot becomes an option receivers skip: the packet goes without PDM
- * and the flow's state does not move.
+ * about to be sent on the flow of @key, a GSO packet of @segs segments or
+ * a packet (1). A protected option is sealed under the transmit key of
+ * the peer; without one now (deleted since the slot was made, or used
+ * up), the slot becomes an option receivers skip: the packet goes without
+ * PDM and the flow's state does not move.
  */
 static void pdm_fill_slot(u8 *slot, const struct sock *sk,
 			  const struct pdm_flow_key *key, u8 form, u8 type,
-			  unsigned int len)
+			  unsigned int len, unsigned int segs)
 {
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
 	struct pdm_info pi;
@@ -168,27 +171,27 @@ static void pdm_fill_slot(u8 *slot, const struct sock *sk,
 	u64 iv;
 
 	if (form != PDM_FORM_V2P) {
-		pdm_xmit_info(sk, key, form, type, len, &pi);
+		pdm_xmit_info(sk, key, form, type, len, segs, &pi);
 		pdm_opt_write(slot, &pi);
 		return;
 	}
 	rcu_read_lock();
 	k = pdm_key_tx(pn, &key->remote);
-	if (k && pdm_key_next_iv(k, &iv)) {
-		pdm_xmit_info(sk, key, 2, type, len, &pi);
+	if (k && pdm_key_next_ivs(k, segs, &iv)) {
+		pdm_xmit_info(sk, key, 2, type, len, segs, &pi);
 		pi.prot = 1;
 		/* The Epoch names the key. */
 		pi.epoch = k->epoch;
 		pdm_opt_write(slot, &pi);
 		if (!pdm_seal(k, slot, iv, &key->local, &key->remote)) {
 			rcu_read_unlock();
-			PDM_INC_STATS(pn, PDM_MIB_OUTPROTECTED);
+			PDM_ADD_STATS(pn, PDM_MIB_OUTPROTECTED, segs);
 			return;
 		}
 	}
 	rcu_read_unlock();
 	pdm_opt_blank(slot, PDM_V2P_OPT_SIZE);
-	PDM_INC_STATS(pn, PDM_MIB_OUTNOKEY);
+	PDM_ADD_STATS(pn, PDM_MIB_OUTNOKEY, segs);
 }
 
 /**
@@ -240,7 +243,7 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
 		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTNOKEY);
 	} else {
 		pdm_fill_slot(buf + off, sk, &key, form, blank.type,
-			      skb->len - len);
+			      skb->len - len, 1);
 	}
 	return NEXTHDR_DEST;
 }
@@ -313,6 +316,7 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 	opt->dst1opt = (struct ipv6_opt_hdr *)buf;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_cork);
 
 /**
  * __ipv6_pdm_fill - see ipv6_pdm_fill()
@@ -323,16 +327,26 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
  * @dst: its route
  *
  * The send time is taken here, after routing, before the qdisc. The slot
- * says the form and type: those chosen when it was made.
+ * says the form and type: those chosen when it was made. A GSO packet
+ * takes a PSN for each of its segments, and SKB_GSO_PDM has the stack
+ * give them out when it segments the packet: in software, as no device
+ * can (see ipv6_pdm_gso_segment()).
  */
 void __ipv6_pdm_fill(struct sk_buff *skb, const struct sock *sk,
 		     unsigned int off, const struct flowi6 *fl6,
 		     const struct dst_entry *dst)
 {
+	unsigned int segs = 1;
 	u8 *slot = skb->data + off;
 	struct pdm_flow_key key;
 
+	if (skb_is_gso(skb)) {
+		skb_shinfo(skb)->gso_type |= SKB_GSO_PDM;
+		segs = max_t(u16, skb_shinfo(skb)->gso_segs, 1);
+	}
 	pdm_flow_key_xmit(&key, fl6, dst);
 	pdm_fill_slot(slot, sk, &key, pdm_opt_version(slot[1]), slot[0],
-		      skb->len - ipv6_optlen((struct ipv6_opt_hdr *)skb->data));
+		      skb->len - ipv6_optlen((struct ipv6_opt_hdr *)skb->data),
+		      segs);
 }
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_fill);

@@ -345,10 +345,11 @@ static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
  * @sk: the connecting or accepted socket
  * @opt: its options, or NULL
  *
- * See ipv6_pdm_sk_opt(). GSO is off for the connection, as for TCP-MD5:
- * the segments of one GSO packet would share one copy of the header, and
- * so one PSN. The version is chosen here, for the connection's life: an
- * accepted connection answers in the version of its SYN.
+ * See ipv6_pdm_sk_opt(). The connection keeps GSO: SKB_GSO_PDM in its GSO
+ * type has each segment of a GSO packet get its own PSN when the stack
+ * segments it, in software (see ipv6_pdm_gso_segment()). The version is
+ * chosen here, for the connection's life: an accepted connection answers
+ * in the version of its SYN.
  *
  * Return: the socket's options.
  */
@@ -371,9 +372,7 @@ struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
 		atomic_sub(old->tot_len, &sk->sk_omem_alloc);
 		txopt_put(old);
 	}
-	sk_gso_disable(sk);
-	/* The route may be set already: undo what sk_setup_caps() did. */
-	sk->sk_gso_max_segs = 1;
+	sk->sk_gso_type |= SKB_GSO_PDM;
 	return nopt;
 }
 

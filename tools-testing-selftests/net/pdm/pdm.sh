@@ -49,9 +49,12 @@
 #   linklocal  one peer address on two links is two flows
 #   ipsec      transport mode ESP and AH: PDM in the clear before them, one
 #              flow per side, every datagram accounted
-#   bulk       TCP bulk transfer with PDMv2: no packet above the MTU,
-#              full-sized segments use exactly the MTU, unique PSNTP, no
-#              retransmission burst
+#   bulk       TCP bulk transfers with GSO, in RFC 8250, PDMv2 and
+#              protected PDMv2, segmented in software before A's veth (TSO
+#              off) and passed whole (default offloads): no packet above
+#              the MTU, full-sized segments use exactly the MTU, a PSNTP of
+#              its own for every segment, those of a whole GSO packet
+#              counted by B, no loss, no retransmission burst
 #   frag       a UDP datagram larger than the MTU, with PDMv2: every fragment
 #              repeats its PDM option, the receiver accounts it once, from
 #              the first fragment, and the datagram is delivered
@@ -156,8 +159,16 @@ plan_case ipsec "ESP: one flow per side, every datagram accounted" \
 	"ESP: PDM in a DOH before ESP, PSNLR echoes the request" \
 	"AH: one flow per side, every datagram accounted" \
 	"AH: PDM in a DOH before AH, PSNLR echoes the request"
-plan_case bulk "no packet above the MTU, full-sized segments" \
-	"unique PSNTP in each direction" "retransmissions below the limit"
+plan_case bulk \
+	"RFC 8250, software GSO: no packet above the MTU, full-sized segments" \
+	"RFC 8250: a PSNTP for each segment, software GSO and whole GSO packets" \
+	"RFC 8250: B accounts every segment, no loss, retransmissions below the limit" \
+	"PDMv2, software GSO: no packet above the MTU, full-sized segments" \
+	"PDMv2: a PSNTP for each segment, software GSO and whole GSO packets" \
+	"PDMv2: B accounts every segment, no loss, retransmissions below the limit" \
+	"protected, software GSO: no packet above the MTU, full-sized segments" \
+	"protected: a PSNTP for each segment, software GSO and whole GSO packets" \
+	"protected: B accounts every segment, no loss, retransmissions below the limit"
 plan_case frag "datagrams larger than the MTU delivered" \
 	"every fragment repeats the datagram's PDM option" \
 	"PDM accounted once per datagram" \
@@ -278,8 +289,9 @@ FLOW_TIMEOUT_S=3600
 # the same reason; a passing run never waits that long.
 WAIT_S=60
 
-BULK_BYTES=$((5 * 1024 * 1024))
-# TcpRetransSegs may be at most 1% of TcpOutSegs during the bulk transfer.
+# Each of the six transfers of the bulk case.
+BULK_BYTES=$((2 * 1024 * 1024))
+# TcpRetransSegs may be at most 1% of TcpOutSegs during a bulk transfer.
 RETRANS_MAX_PCT=1
 
 # Fragmented datagrams: 3 fragments each over a 1500-octet MTU.
@@ -1014,8 +1026,10 @@ def udp_big(dst, port, count, size):
             sys.exit("bad echo of datagram %d" % i)
 
 
-def tcp_server(port, mode, pdm="-"):
+def tcp_server(port, mode, pdm="-", hold_dir="-"):
     # With pdm, the listener's IPV6_PDM: prints the accepted socket's.
+    # With hold_dir, at the client's FIN: hold_dir/eof, then wait for
+    # hold_dir/go before answering, the connection still open.
     ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     set_opts(ls, pdm)
@@ -1035,6 +1049,9 @@ def tcp_server(port, mode, pdm="-"):
         total += len(data)
         if mode == "echo":
             c.sendall(data)
+    if hold_dir != "-":
+        open(os.path.join(hold_dir, "eof"), "w").close()
+        wait_file(os.path.join(hold_dir, "go"))
     if mode == "sink":
         c.sendall(str(total).encode())
     c.close()
@@ -1561,6 +1578,10 @@ capture_stop()
 #   rdir()     the same flow seen from the other end
 #   flow()     direction independent flow key
 #   pdm_ok()   true if the packet carries one well-formed PDM option
+#   segs()     the segments the packet stands for: a TCP GSO packet that
+#              veth took whole, above the MTU (-v mtu=, default MTU), its
+#              payload over the MSS its headers leave, rounded up; else 1.
+#              Its PSNTP is the first segment's, and the counters count each
 #   decode(v, s)  v * 2^s, attoseconds (exact in a double)
 #   err(msg)   report a failed check on this packet, make the program exit 1
 #   fail(msg)  the same without packet context (for END blocks)
@@ -1570,7 +1591,7 @@ pdm_awk()
 	local name=$1; shift
 	local prog=$1; shift
 
-	awk "$@" '
+	awk -v mtu="$MTU" "$@" '
 function dir() {
 	return $F["src"] " " $F["sport"] " " $F["dst"] " " $F["dport"] " " $F["proto"]
 }
@@ -1584,6 +1605,12 @@ function flow(   a, b) {
 }
 function pdm_ok() {
 	return $F["pdm"] == "ok" && $F["ndoh"] == 1 && $F["dohok"] == 1
+}
+function segs(   mss) {
+	if ($F["proto"] != 6 || $F["plen"] + 40 <= mtu)
+		return 1
+	mss = mtu - 40 - ($F["plen"] - $F["l4len"])
+	return int(($F["l4len"] + mss - 1) / mss)
 }
 function decode(v, s) {
 	return v * 2 ^ s
@@ -1643,32 +1670,39 @@ function accepted(   p) {
 # sending on one flow (a data segment and an ACK of TCP) may reach the
 # capture in the other order. So each direction's PSNTPs must be one run of
 # consecutive values, every value once, each packet within 2 places of
-# where its PSNTP puts it.
+# where its PSNTP puts it. A GSO packet that veth took whole takes the
+# PSNTPs of its segments (segs()), and counts as that many places.
 AWK_PSN_SEQ='
-function psn_seq(   d, r) {
+function psn_seq(   d, r, k, i) {
 	d = dir()
+	k = segs()
 	if (!(d in psn_n)) {
 		psn_first[d] = $F["psntp"]
 		psn_lo[d] = psn_hi[d] = 0
+		psn_k[d] = 1
 	}
 	r = ($F["psntp"] - psn_first[d] + 65536) % 65536
 	if (r >= 32768)
 		r -= 65536
-	if ((d, r) in psn_seen)
-		err("PSNTP " $F["psntp"] " twice")
-	if (r - psn_n[d] > 2 || psn_n[d] - r > 2)
-		err("PSNTP " $F["psntp"] " as packet " psn_n[d] + 1 " of its flow")
-	psn_seen[d, r] = 1
-	psn_n[d]++
+	for (i = 0; i < k; i++)
+		if ((d, r + i) in psn_seen)
+			err("PSNTP " $F["psntp"] + i " twice")
+	if (r - psn_n[d] > 2 * psn_k[d] || psn_n[d] - r > 2 * psn_k[d])
+		err("PSNTP " $F["psntp"] " as segment " psn_n[d] + 1 " of its flow")
+	for (i = 0; i < k; i++)
+		psn_seen[d, r + i] = 1
+	psn_n[d] += k
+	if (k > psn_k[d])
+		psn_k[d] = k
 	if (r < psn_lo[d])
 		psn_lo[d] = r
-	if (r > psn_hi[d])
-		psn_hi[d] = r
+	if (r + k - 1 > psn_hi[d])
+		psn_hi[d] = r + k - 1
 }
 END {
 	for (d in psn_n)
 		if (psn_hi[d] - psn_lo[d] + 1 != psn_n[d])
-			fail(d ": " psn_n[d] " packets, PSNTPs over " \
+			fail(d ": " psn_n[d] " segments, PSNTPs over " \
 			     psn_hi[d] - psn_lo[d] + 1 " values")
 }
 '
@@ -1954,7 +1988,7 @@ pdm_traffic_test()
 			me=$ADDR_B; peer=a
 		fi
 		# packets with PDM sent by me, seen in my capture and in the peer's
-		cap=$(pdm_awk "mixed_$side" '$F["src"] == me && pdm_ok() { n++ }
+		cap=$(pdm_awk "mixed_$side" '$F["src"] == me && pdm_ok() { n += segs() }
 			END { print n + 0 }' -v me="$me")
 		ck_err $? "capture $side: no PDM packet count"
 		d=$(mixed_delta "$side" Pdm6OutPkts)
@@ -1962,7 +1996,7 @@ pdm_traffic_test()
 		ck_err $? "$me: Pdm6OutPkts moved by '$d', capture has '$cap' PDM packets"
 
 		cap=$(pdm_awk "mixed_$peer" "$AWK_ACCEPTED"'
-			$F["src"] == me && pdm_ok() && accepted() { n++ }
+			$F["src"] == me && pdm_ok() && accepted() { n += segs() }
 			END { print n + 0 }' -v me="$me" -v closed="$CLOSED_PORT")
 		ck_err $? "capture $peer: no PDM packet count"
 		d=$(mixed_delta "$peer" Pdm6InPkts)
@@ -2021,9 +2055,11 @@ ck_psn_seq()
 			$F["src"] != me || !pdm_ok() { next }
 			{
 				d = dir()
-				if (d in last && $F["psntp"] != (last[d] + 1) % mod)
-					err("PSNTP " $F["psntp"] " after " last[d])
+				if (d in last && $F["psntp"] != (last[d] + k[d]) % mod)
+					err("PSNTP " $F["psntp"] " after " last[d] \
+					    " of " k[d] " segments")
 				last[d] = $F["psntp"]
+				k[d] = segs()
 				n[d]++
 			}
 			END {
@@ -3073,109 +3109,193 @@ tcp_mib()
 	ip netns exec "$1" nstat -asz "$2" 2>/dev/null | awk -v n="$2" '$1 == n { print $2 }'
 }
 
-pdm_bulk_test()
+# Usage: bulk_flows: "A's tx_pkts, B's rx_pkts lost dups reordered" of
+# the bulk connection, from ip pdm flow (B may list the table's entry of
+# the SYN beside the connection's)
+bulk_flows()
 {
-	local out0 retr0 out1 retr1 segs retr out rc data xfer_fail min
+	local a b
 
-	# PDMv2, what a namespace sends by default: the larger option
-	SETUP_VERSION=2 case_setup || return
-	# TSO/GSO stay enabled on the sender on purpose: a PDM socket that
-	# still built GSO packets would show up below as an IPv6 payload
-	# length above the MTU.
+	a=$(ip -n "$NS_A" -j pdm flow show proto tcp port "$TCP_PORT") &&
+		b=$(ip -n "$NS_B" -j pdm flow show proto tcp port "$TCP_PORT") &&
+		python3 -c '
+import json, sys
+a = max(json.loads(sys.argv[1]), key=lambda f: f["tx_pkts"])
+b = max(json.loads(sys.argv[2]), key=lambda f: f["rx_pkts"])
+print(a["tx_pkts"], b["rx_pkts"], b["lost"], b["dups"], b["reordered"])
+' "$a" "$b"
+}
 
+# Usage: bulk_run <name> <sw|whole>: A sends BULK_BYTES to B over TCP,
+# captured on A's veth as <name>. sw: TSO off on A's veth, so that the
+# stack segments A's GSO packets in software before it; whole: default
+# offloads, veth takes them whole. Sets BULK_FLOWS (bulk_flows(), read
+# while the connection is open), BULK_SEGS and BULK_RETR (A's TcpOutSegs
+# and TcpRetransSegs during the transfer); fails with the reason in
+# BULK_ERR.
+bulk_run()
+{
+	local name=$1 hold="$TMP_DIR/$1.hold" tso=on
+	local out0 retr0 out1 retr1 cpid
+
+	[ "$2" = sw ] && tso=off
+	BULK_FLOWS="" BULK_SEGS="" BULK_RETR=""
+	BULK_ERR="ethtool -K veth0 tso $tso failed"
+	ip netns exec "$NS_A" ethtool -K veth0 tso "$tso" > /dev/null ||
+		return 1
+	mkdir -p "$hold" || return 1
 	out0=$(tcp_mib "$NS_A" TcpOutSegs)
 	retr0=$(tcp_mib "$NS_A" TcpRetransSegs)
-	capture_start bulk "$NS_A"
-	ck_err $? "tcpdump did not start"
-	server_start "$NS_B" "$TMP_DIR/bulk.tcp" tcp_server "$TCP_PORT" sink
-	ck_err $? "TCP server did not start"
-	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$BULK_BYTES" sink
-	ck_err $? "transfer of $BULK_BYTES bytes failed"
-	server_wait "$SRV_PID"
-	ck_err $? "TCP server failed"
+	BULK_ERR="tcpdump did not start"
+	capture_start "$name" "$NS_A" || return 1
+	BULK_ERR="TCP server did not start"
+	server_start "$NS_B" "$TMP_DIR/$name.tcp" tcp_server "$TCP_PORT" sink \
+		- "$hold" || return 1
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$BULK_BYTES" sink &
+	cpid=$!
+	BG_PIDS+=("$cpid")
+	BULK_ERR="B did not get the transfer's end"
+	slowwait "$WAIT_S" test -e "$hold/eof" || return 1
+	BULK_FLOWS=$(bulk_flows)
+	touch "$hold/go"
+	BULK_ERR="transfer of $BULK_BYTES bytes failed"
+	server_wait "$cpid" || return 1
+	BULK_ERR="TCP server failed"
+	server_wait "$SRV_PID" || return 1
 	out1=$(tcp_mib "$NS_A" TcpOutSegs)
 	retr1=$(tcp_mib "$NS_A" TcpRetransSegs)
-	capture_stop bulk
-	ck_err $? "$CAP_ERR"
-	# the transfer is the base of all three results
-	xfer_fail=$CK_FAIL
+	BULK_ERR="nstat TcpOutSegs, TcpRetransSegs: '$out0 $out1 $retr0 $retr1'"
+	[[ "$out0 $out1 $retr0 $retr1" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]] ||
+		return 1
+	BULK_SEGS=$((out1 - out0))
+	BULK_RETR=$((retr1 - retr0))
+	capture_stop "$name" || { BULK_ERR=$CAP_ERR; return 1; }
+	BULK_ERR=""
+}
 
-	out=$(pdm_awk bulk "$AWK_CHECK_V2"'
-		$F["proto"] != 6 { next }
-		$F["plen"] + 40 > mtu || $F["wirelen"] > mtu {
-			err("IPv6 packet of " $F["plen"] + 40 " (wire " $F["wirelen"] ") octets")
-		}
-		$F["l4len"] > 0 && $F["src"] == addr_a {
-			data++
-			check_v2()
-			if ($F["plen"] > maxplen)
-				maxplen = $F["plen"]
-		}
-		END {
-			if (data < int(bytes / mtu))
-				fail("only " data + 0 " data segments captured")
-			# the MSS is reduced by the 32 octets of the DOH, no more
-			else if (maxplen + 40 != mtu)
-				fail("largest data packet " maxplen + 40 ", expected " mtu)
-			printf("%d data segments, largest IPv6 packet %d\n",
-			       data, maxplen + 40)
-		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$BULK_BYTES" \
-		   -v ptype=0f 2>&1)
+# What A sent in a bulk capture: every data packet with PDM, each segment
+# of a GSO packet, whole or not, with a PSNTP of its own: a GSO packet that
+# veth took whole stands for segs() segments, whose PSNTPs follow its own.
+# Then one run of consecutive PSNTPs, each once. With
+# sw=1, no packet above the MTU, and full-sized ones on it exactly.
+AWK_BULK='
+function has_pdm() {
+	return ($F["pdm"] == "ok" || $F["pdm"] == "prot") &&
+	       $F["ndoh"] == 1 && $F["dohok"] == 1
+}
+$F["proto"] != 6 || $F["src"] != addr_a { next }
+!has_pdm() { err("TCP packet without PDM (" $F["pdm"] ")"); next }
+{
+	k = segs()
+	if (k > 1)
+		gso++
+	else if ($F["plen"] > maxplen)
+		maxplen = $F["plen"]
+	if ($F["plen"] + 40 > mtu && sw)
+		err("IPv6 packet of " $F["plen"] + 40 " octets")
+	if (!n++)
+		first = $F["psntp"]
+	r = ($F["psntp"] - first + mod) % mod
+	if (r >= mod / 2)
+		r -= mod
+	for (i = 0; i < k; i++) {
+		if ((r + i) in seen)
+			dup++
+		seen[r + i] = 1
+	}
+	if (r < lo)
+		lo = r
+	if (r + k - 1 > hi)
+		hi = r + k - 1
+	segs += k
+	if ($F["l4len"] > 0)
+		data += k
+}
+END {
+	if (dup)
+		fail(dup " PSNTPs twice")
+	if (hi - lo + 1 != segs)
+		fail(segs " segments, PSNTPs over " hi - lo + 1 " values")
+	if (data < int(bytes / mtu))
+		fail("only " data + 0 " data segments")
+	if (sw && gso)
+		fail(gso " GSO packets past a device without TSO")
+	if (sw && maxplen + 40 != mtu)
+		fail("largest packet " maxplen + 40 ", expected " mtu)
+	if (!sw && !gso)
+		fail("no GSO packet whole on veth: nothing tested")
+	printf("%d packets for %d segments, %d of them GSO, largest segment %d\n",
+	       n, segs, gso, maxplen + 40)
+}'
+
+# Usage: bulk_ck <capture> <sw: 0 or 1> <what>: AWK_BULK on the capture
+# of a bulk transfer, PSNs modulo <mod> (of bulk_version)
+bulk_ck()
+{
+	local out rc
+
+	out=$(pdm_awk "$1" "$AWK_BULK" -v mtu="$MTU" -v addr_a="$ADDR_A" \
+		-v bytes="$BULK_BYTES" -v mod="$mod" -v sw="$2" 2>&1)
 	rc=$?
-	diag "${out##*$'\n'}"
+	diag "$3: ${out##*$'\n'}"
 	ck_out "$rc" "$out" "capture"
-	data=$(sed -n 's/^\([0-9]*\) data segments.*/\1/p' <<< "$out")
-	ck_end "no packet above the MTU, full-sized segments"
+}
 
-	# Every TCP packet, both ways, carries PDM; no PSNTP twice in a
-	# direction, none skipped in the data direction (a duplicate PSNTP is
-	# what a segment split after PDM was added would show).
-	[ "$xfer_fail" = 0 ]
-	ck_err $? "the transfer or its capture failed (see above)"
-	out=$(pdm_awk bulk '
-		$F["proto"] != 6 { next }
-		!pdm_ok() { err("TCP packet without PDM"); next }
-		{
-			n++
-			d = dir()
-			if ((d, $F["psntp"]) in seen)
-				dup++
-			seen[d, $F["psntp"]] = 1
-			if ($F["src"] == addr_a && d in last &&
-			    $F["psntp"] != (last[d] + 1) % 4294967296)
-				gap++
-			last[d] = $F["psntp"]
-		}
-		END {
-			if (dup)
-				fail(dup " duplicate PSNTP values")
-			if (gap)
-				fail(gap " PSNTP gaps in the data direction")
-			if (n < int(bytes / mtu))
-				fail("only " n + 0 " TCP packets with PDM")
-		}' -v mtu="$MTU" -v addr_a="$ADDR_A" -v bytes="$BULK_BYTES" 2>&1)
-	ck_out $? "$out" "capture"
-	ck_end "unique PSNTP in each direction"
+# Usage: bulk_version <label> <mod>: the bulk case's three results for the
+# version set up: transfers segmented in software and passed whole
+bulk_version()
+{
+	local label=$1 mod=$2 run out path a b lost dups
+	local -A flows segs retr err
 
-	# TcpRetransSegs at most RETRANS_MAX_PCT% of TcpOutSegs, which must
-	# count at least the data segments captured, and no fewer than the
-	# transfer needs.
-	min=$((BULK_BYTES / MTU))
-	[ "${data:-0}" -gt "$min" ] && min=$data
-	[ "$xfer_fail" = 0 ]
-	ck_err $? "the transfer or its capture failed (see above)"
-	if [[ "$out0 $out1 $retr0 $retr1" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
-		segs=$((out1 - out0))
-		retr=$((retr1 - retr0))
-		diag "$segs segments sent, $retr retransmitted, limit ${RETRANS_MAX_PCT}%"
-		[ "$segs" -ge "$min" ]
-		ck_err $? "TcpOutSegs moved by $segs, expected at least $min"
-		[ $((retr * 100)) -le $((segs * RETRANS_MAX_PCT)) ]
-		ck_err $? "$retr of $segs segments retransmitted (limit ${RETRANS_MAX_PCT}%)"
-	else
-		ck_err 1 "nstat TcpOutSegs, TcpRetransSegs: '$out0 $out1 $retr0 $retr1'"
-	fi
-	ck_end "retransmissions below the limit"
+	for path in sw whole; do
+		run="bulk_${label}_$path"
+		bulk_run "$run" "$path"
+		err[$path]=$BULK_ERR
+		flows[$path]=$BULK_FLOWS
+		segs[$path]=$BULK_SEGS
+		retr[$path]=$BULK_RETR
+	done
+
+	[ -z "${err[sw]}" ]
+	ck_err $? "software GSO: ${err[sw]}"
+	bulk_ck "bulk_${label}_sw" 1 "software GSO"
+	ck_end "$label, software GSO: no packet above the MTU, full-sized segments"
+
+	[ -z "${err[sw]}" ] && [ -z "${err[whole]}" ]
+	ck_err $? "the transfers failed: ${err[sw]}${err[whole]}"
+	bulk_ck "bulk_${label}_whole" 0 "whole GSO packets"
+	ck_end "$label: a PSNTP for each segment, software GSO and whole GSO packets"
+
+	for path in sw whole; do
+		[ -z "${err[$path]}" ]
+		ck_err $? "$path: the transfer failed"
+		[ -n "${err[$path]}" ] && continue
+		read -r a b lost dups _ <<< "${flows[$path]}"
+		diag "$path: A sent $a, B got ${flows[$path]#* }" \
+		     "(received lost dups reordered);" \
+		     "${segs[$path]} segments sent, ${retr[$path]} retransmitted"
+		[ -n "$a" ] && [ "$a" = "$b" ] && [ "$lost" = 0 ] && [ "$dups" = 0 ]
+		ck_err $? "$path: A's flow sent $a, B's flow received $b, lost $lost, dups $dups"
+		[ "${segs[$path]}" -ge $((BULK_BYTES / MTU)) ]
+		ck_err $? "$path: TcpOutSegs moved by ${segs[$path]}"
+		[ $((${retr[$path]} * 100)) -le $((${segs[$path]} * RETRANS_MAX_PCT)) ]
+		out="${retr[$path]} of ${segs[$path]} segments retransmitted"
+		ck_err $? "$path: $out (limit ${RETRANS_MAX_PCT}%)"
+	done
+	ck_end "$label: B accounts every segment, no loss, retransmissions below the limit"
+}
+
+pdm_bulk_test()
+{
+	SETUP_VERSION=1 flow_case_setup || return
+	bulk_version "RFC 8250" 65536
+	pdm_sysctl "$NS_A" version 2 && pdm_sysctl "$NS_B" version 2
+	ck_err $? "cannot set version 2"
+	bulk_version PDMv2 4294967296
+	prot_keys
+	ck_err $? "ip pdm key add failed"
+	bulk_version protected 4294967296
 }
 
 pdm_frag_test()
@@ -3482,6 +3602,10 @@ pdm_tcpctl_test()
 
 	case_setup || return
 
+	# Segments as a NIC gets them: without TSO on A's veth, the stack
+	# segments A's GSO packets in software before it.
+	ip netns exec "$NS_A" ethtool -K veth0 tso off > /dev/null
+	ck_err $? "ethtool -K veth0 tso off failed"
 	# A client with its own destination option sends to B's sink.
 	capture_start tcpctl "$NS_A"
 	ck_err $? "tcpdump did not start"
@@ -4178,10 +4302,13 @@ pdm_v2_test()
 		out=$(pdm_awk "mixed2_$side" '
 			$F["src"] != me || !pdm_ok() { next }
 			{
-				n++
-				if ($F["gp"] in seen)
-					err("Global Pointer " $F["gp"] " twice")
-				seen[$F["gp"]] = 1
+				k = segs()
+				n += k
+				for (i = 0; i < k; i++) {
+					if (($F["gp"] + i) in seen)
+						err("Global Pointer " $F["gp"] + i " twice")
+					seen[$F["gp"] + i] = 1
+				}
 				if ($F["epoch"] != 0)
 					err("Epoch " $F["epoch"])
 			}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6 Performance and Diagnostic Metrics (PDM): segmentation offload.
+ *
+ * A GSO packet of a flow with PDM took a PSN for each of its segments
+ * (pdm_flow_tx_n()), and its option holds the first one's fields. When the
+ * stack segments it, each segment gets its own: the PSN This Packet and
+ * Global Pointer of the first plus its index, and, protected, its own IV
+ * and seal. A device cannot do this, so SKB_GSO_PDM keeps such packets
+ * from any that would segment them.
+ */
+
+#include <kunit/visibility.h>
+#include <linux/unaligned.h>
+#include <net/pdm.h>
+#include <net/sock.h>
+#include "pdm_internal.h"
+
+/**
+ * pdm_gso_find - where the PDM option of a packet about to be segmented is
+ * @skb: the packet, or a segment of it, from its network header on
+ * @v2_type: the option type PDMv2 uses
+ *
+ * The option of the final destination options header, the one in front of
+ * the upper layer, as the receiver reads it. The stack pulled the headers
+ * into the linear part before segmenting.
+ *
+ * Return: its offset from the network header, or 0 for none.
+ */
+VISIBLE_IF_KUNIT unsigned int pdm_gso_find(const struct sk_buff *skb,
+					   u8 v2_type)
+{
+	unsigned int off = sizeof(struct ipv6hdr), len;
+	const u8 *nh = skb_network_header(skb), *p;
+	unsigned int avail = skb_headlen(skb) - skb_network_offset(skb);
+	const struct ipv6_opt_hdr *h;
+	u8 nexthdr;
+
+	if (avail < off)
+		return 0;
+	nexthdr = ipv6_hdr(skb)->nexthdr;
+	while (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
+	       nexthdr == NEXTHDR_DEST) {
+		if (avail < off + sizeof(*h))
+			return 0;
+		h = (const struct ipv6_opt_hdr *)(nh + off);
+		len = ipv6_optlen(h);
+		if (avail < off + len)
+			return 0;
+		if (nexthdr == NEXTHDR_DEST && !ipv6_ext_hdr(h->nexthdr)) {
+			p = pdm_find(h, v2_type);
+			return p ? p - nh : 0;
+		}
+		nexthdr = h->nexthdr;
+		off += len;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_gso_find);
+
+/**
+ * pdm_gso_info - the PDM fields of segment @i of a GSO packet
+ * @first: those of its first segment
+ * @i: the segment's index
+ * @pi: returns them
+ *
+ * PSN This Packet and Global Pointer count on from the first segment's,
+ * as the sender took them; the rest is the same, all segments having left
+ * at once. PDMv2 in clear steps its Epoch where the PSN wraps, as
+ * pdm_flow_tx_n() does; protected PDMv2's Epoch names the key.
+ */
+VISIBLE_IF_KUNIT void pdm_gso_info(const struct pdm_info *first,
+				   unsigned int i, struct pdm_info *pi)
+{
+	*pi = *first;
+	pi->psntp = first->psntp + i;
+	if (pi->version == 1) {
+		pi->psntp &= 0xffff;
+		return;
+	}
+	pi->gp = first->gp + i;
+	if (!pi->prot && pi->psntp < first->psntp)
+		pi->epoch = (first->epoch + 1) & PDM_V2_EPOCH_MASK;
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_gso_info);
+
+/* The segments after the first go without PDM: @slot's option is skipped. */
+static void pdm_gso_blank(struct pdm_net *pn, struct sk_buff *segs,
+			  unsigned int off, unsigned int size)
+{
+	struct sk_buff *seg;
+
+	for (seg = segs->next; seg; seg = seg->next) {
+		pdm_opt_blank(skb_network_header(seg) + off, size);
+		PDM_INC_STATS(pn, PDM_MIB_OUTNOKEY);
+	}
+}
+
+/**
+ * __ipv6_pdm_gso_segment - see ipv6_pdm_gso_segment()
+ * @segs: the segments ipv6_gso_segment() made, network headers set
+ * @gso_skb: the packet they were made from
+ *
+ * The first segment keeps the option ipv6_pdm_fill() wrote. A protected
+ * option is opened once with the transmit key that sealed it, and each
+ * other segment sealed with the next IV the sender took for it. If that
+ * key is gone (deleted or replaced since), they go without PDM, counted
+ * in Pdm6OutNoKey.
+ */
+void __ipv6_pdm_gso_segment(struct sk_buff *segs,
+			    const struct sk_buff *gso_skb)
+{
+	const struct sock *sk = gso_skb->sk;
+	struct net *net = sk && sk_fullsock(sk) ? sock_net(sk) :
+						  dev_net(gso_skb->dev);
+	struct pdm_net *pn = net->ipv6.pdm;
+	u8 v2_type = READ_ONCE(pn->v2_type);
+	struct pdm_key *k = NULL;
+	struct pdm_info first, pi;
+	const struct ipv6hdr *ip6;
+	unsigned int off, i;
+	struct sk_buff *seg;
+	u8 *p, plain[PDM_V2P_SEALED_LEN];
+	u64 iv = 0;
+
+	if (!segs->next)
+		return;
+	off = pdm_gso_find(segs, v2_type);
+	if (!off)
+		return;
+	p = skb_network_header(segs) + off;
+	if (pdm_parse(p, 2 + p[1], v2_type, &first) != PDM_OK)
+		return;
+	ip6 = ipv6_hdr(segs);
+
+	rcu_read_lock();
+	if (first.prot) {
+		k = pdm_key_tx(pn, &ip6->daddr);
+		if (!k || k->epoch != first.epoch ||
+		    pdm_open(k, p, &ip6->saddr, &ip6->daddr, plain)) {
+			pdm_gso_blank(pn, segs, off, PDM_V2P_OPT_SIZE);
+			goto out;
+		}
+		pdm_parse_sealed(plain, &first);
+		memzero_explicit(plain, sizeof(plain));
+		iv = get_unaligned_be64(p + PDM_V2P_IV_OFF);
+	}
+	for (seg = segs->next, i = 1; seg; seg = seg->next, i++) {
+		p = skb_network_header(seg) + off;
+		pdm_gso_info(&first, i, &pi);
+		pdm_opt_write(p, &pi);
+		if (k && pdm_seal(k, p, iv + i, &ip6->saddr, &ip6->daddr)) {
+			pdm_opt_blank(p, PDM_V2P_OPT_SIZE);
+			PDM_INC_STATS(pn, PDM_MIB_OUTNOKEY);
+		}
+	}
+out:
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gso_segment);
