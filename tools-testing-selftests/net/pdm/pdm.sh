@@ -1228,7 +1228,9 @@ def hdrincl_udp(src, dst, sport, dport, doh, payload, csum="good"):
 
 def pcap_resend(path, src, proto):
     # Send again, through IPV6_HDRINCL, the first IPv6 packet of a classic
-    # pcap (Ethernet) from src whose last header is proto: as captured.
+    # pcap (Ethernet) from src whose last header is proto: as captured,
+    # but for the UDP checksum, which a capture on veth shows as the
+    # sender left it for offload (CHECKSUM_PARTIAL).
     with open(path, "rb") as f:
         data = f.read()
     off = 24
@@ -1244,7 +1246,12 @@ def pcap_resend(path, src, proto):
         if int(proto) == 17 and ip6[6] == NEXTHDR_DEST and \
            ip6[40] == int(proto):
             dst = socket.inet_ntop(socket.AF_INET6, ip6[24:40])
-            hdrincl_send(src, dst, ip6[6], [ip6[40:]])
+            dlen = (ip6[41] + 1) * 8
+            udp = ip6[40 + dlen:]
+            csum = l4_csum(ip6[8:24], ip6[24:40], socket.IPPROTO_UDP,
+                           udp[:6] + b"\0\0" + udp[8:])
+            udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+            hdrincl_send(src, dst, ip6[6], [ip6[40:40 + dlen] + udp])
             return
     raise SystemExit("no such packet in " + path)
 
@@ -1578,7 +1585,7 @@ capture_stop()
 #   rdir()     the same flow seen from the other end
 #   flow()     direction independent flow key
 #   pdm_ok()   true if the packet carries one well-formed PDM option
-#   segs()     the segments the packet stands for: a TCP GSO packet that
+#   gsosegs()  the segments the packet stands for: a TCP GSO packet that
 #              veth took whole, above the MTU (-v mtu=, default MTU), its
 #              payload over the MSS its headers leave, rounded up; else 1.
 #              Its PSNTP is the first segment's, and the counters count each
@@ -1606,7 +1613,7 @@ function flow(   a, b) {
 function pdm_ok() {
 	return $F["pdm"] == "ok" && $F["ndoh"] == 1 && $F["dohok"] == 1
 }
-function segs(   mss) {
+function gsosegs(   mss) {
 	if ($F["proto"] != 6 || $F["plen"] + 40 <= mtu)
 		return 1
 	mss = mtu - 40 - ($F["plen"] - $F["l4len"])
@@ -1671,11 +1678,11 @@ function accepted(   p) {
 # capture in the other order. So each direction's PSNTPs must be one run of
 # consecutive values, every value once, each packet within 2 places of
 # where its PSNTP puts it. A GSO packet that veth took whole takes the
-# PSNTPs of its segments (segs()), and counts as that many places.
+# PSNTPs of its segments (gsosegs()), and counts as that many places.
 AWK_PSN_SEQ='
 function psn_seq(   d, r, k, i) {
 	d = dir()
-	k = segs()
+	k = gsosegs()
 	if (!(d in psn_n)) {
 		psn_first[d] = $F["psntp"]
 		psn_lo[d] = psn_hi[d] = 0
@@ -1988,7 +1995,7 @@ pdm_traffic_test()
 			me=$ADDR_B; peer=a
 		fi
 		# packets with PDM sent by me, seen in my capture and in the peer's
-		cap=$(pdm_awk "mixed_$side" '$F["src"] == me && pdm_ok() { n += segs() }
+		cap=$(pdm_awk "mixed_$side" '$F["src"] == me && pdm_ok() { n += gsosegs() }
 			END { print n + 0 }' -v me="$me")
 		ck_err $? "capture $side: no PDM packet count"
 		d=$(mixed_delta "$side" Pdm6OutPkts)
@@ -1996,7 +2003,7 @@ pdm_traffic_test()
 		ck_err $? "$me: Pdm6OutPkts moved by '$d', capture has '$cap' PDM packets"
 
 		cap=$(pdm_awk "mixed_$peer" "$AWK_ACCEPTED"'
-			$F["src"] == me && pdm_ok() && accepted() { n += segs() }
+			$F["src"] == me && pdm_ok() && accepted() { n += gsosegs() }
 			END { print n + 0 }' -v me="$me" -v closed="$CLOSED_PORT")
 		ck_err $? "capture $peer: no PDM packet count"
 		d=$(mixed_delta "$peer" Pdm6InPkts)
@@ -2059,7 +2066,7 @@ ck_psn_seq()
 					err("PSNTP " $F["psntp"] " after " last[d] \
 					    " of " k[d] " segments")
 				last[d] = $F["psntp"]
-				k[d] = segs()
+				k[d] = gsosegs()
 				n[d]++
 			}
 			END {
@@ -3175,7 +3182,7 @@ bulk_run()
 
 # What A sent in a bulk capture: every data packet with PDM, each segment
 # of a GSO packet, whole or not, with a PSNTP of its own: a GSO packet that
-# veth took whole stands for segs() segments, whose PSNTPs follow its own.
+# veth took whole stands for gsosegs() segments, whose PSNTPs follow its own.
 # Then one run of consecutive PSNTPs, each once. With
 # sw=1, no packet above the MTU, and full-sized ones on it exactly.
 AWK_BULK='
@@ -3186,7 +3193,7 @@ function has_pdm() {
 $F["proto"] != 6 || $F["src"] != addr_a { next }
 !has_pdm() { err("TCP packet without PDM (" $F["pdm"] ")"); next }
 {
-	k = segs()
+	k = gsosegs()
 	if (k > 1)
 		gso++
 	else if ($F["plen"] > maxplen)
@@ -4302,7 +4309,7 @@ pdm_v2_test()
 		out=$(pdm_awk "mixed2_$side" '
 			$F["src"] != me || !pdm_ok() { next }
 			{
-				k = segs()
+				k = gsosegs()
 				n += k
 				for (i = 0; i < k; i++) {
 					if (($F["gp"] + i) in seen)
