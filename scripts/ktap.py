@@ -59,6 +59,8 @@ REPORT_RES = [re.compile(p) for p in (
 CALL_TRACE_RE = re.compile(r"^Call Trace:")
 # A bare call trace counts unless a report started this many lines before.
 REPORT_SPAN = 200
+# What a failed selftest result keeps of the notes before it: the last.
+NOTES_KEPT = 12
 
 CONSOLE_TS_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KMSG_RE = re.compile(r"^\d+,\d+,\d+,[^;]*;(.*)$")
@@ -274,6 +276,7 @@ def kselftest(runlog, kmsg, console, vmrc, out):
     plan, results, problems = None, [], []
     cases = {}  # result number -> case name
     case, last_case = None, None
+    said = []  # the test's notes since its last result
     for text in inner:
         m = PLAN_RE.match(text)
         if m and plan is None:
@@ -284,11 +287,19 @@ def kselftest(runlog, kmsg, console, vmrc, out):
         m = re.match(r"^# case: (\S+)", text)
         if m:
             case = last_case = m.group(1)
+            said = []
             continue
         r = parse_result(text)
         if r:
+            # A failure keeps what the test said about it: the why
+            # reaches the summary of the run.
+            if not r.ok:
+                r.notes += said[-NOTES_KEPT:]
+            said = []
             results.append(r)
             cases[r.num] = case
+        elif text.startswith("#"):
+            said.append(text[2:] if text.startswith("# ") else text[1:])
     by_num = {}
     flat = []
     for r in results:

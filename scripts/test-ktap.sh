@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
-PLAN=14
+PLAN=16
 echo "TAP version 13"
 echo "1..$PLAN"
 n=0 failed=0
@@ -76,6 +76,14 @@ kmsg "kselftest: Running tests in net/pdm" "pdm.sh: case one" \
 : >console
 "$K" kselftest pass.log pass.kmsg console 0 -o pass.ktap >/dev/null || true
 t "kselftest: a clean run passes, the skip stays a skip" counts pass.ktap "3 0 1 0"
+
+runlog why.log "not ok 1 selftests: net/pdm: pdm.sh # exit=1" \
+	"TAP version 13" "1..2" "# case: one" "# all is well" "ok 1 first" \
+	"# case: two" "# lost: kernel 3, receiver 4" "not ok 2 second"
+"$K" kselftest why.log pass.kmsg console 0 -o why.ktap >/dev/null || true
+t "kselftest: a failed result keeps the notes the test printed for it" \
+	has why.ktap "^# lost: kernel 3, receiver 4$"
+t "kselftest: ... and a passed one none" eval '! grep -q "all is well" why.ktap'
 
 kmsg "kselftest: Running tests in net/pdm" "pdm.sh: case one" \
 	"------------[ cut here ]------------" \

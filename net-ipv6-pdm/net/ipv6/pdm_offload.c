@@ -84,7 +84,10 @@ VISIBLE_IF_KUNIT void pdm_gso_info(const struct pdm_info *first,
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_gso_info);
 
-/* The segments after the first go without PDM: @slot's option is skipped. */
+/*
+ * The segments after the first go without PDM: the option of @size octets
+ * at @off from their network header becomes one receivers skip.
+ */
 static void pdm_gso_blank(struct pdm_net *pn, struct sk_buff *segs,
 			  unsigned int off, unsigned int size)
 {

@@ -400,8 +400,11 @@ struct ipv6_txoptions *__ipv6_pdm_sk_reslot(struct sock *sk,
 	}
 	nopt = pdm_opt_slot(sk, opt, GFP_KERNEL,
 			    pdm_opt_version(((u8 *)old->dst1opt)[old->pdm_off + 1]));
-	if (!nopt)
+	if (!nopt) {
+		/* Its GSO packets need no PSNs given out any more. */
+		sk->sk_gso_type &= ~SKB_GSO_PDM;
 		return opt;
+	}
 	if (opt)
 		sock_kfree_s(sk, opt, opt->tot_len);
 	return nopt;

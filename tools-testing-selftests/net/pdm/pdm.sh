@@ -1440,30 +1440,36 @@ def udp_seq_send(dst, port, count, gap_ms):
         time.sleep(float(gap_ms) / 1000)
 
 
-def udp_seq_sink(port, idle):
+def udp_seq_sink(port, idle, done):
     # What a receiver tells from the sequence numbers of what it got:
-    # "received missing late again".
+    # "received missing late again". It stops when nothing came for
+    # <idle> seconds once the file <done> says the sender is done, so a
+    # stall of the VM while the sender sends cannot end it early.
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.bind(("::", int(port)))
-    s.settimeout(TIMEOUT)
+    s.settimeout(float(idle))
     ready()
     seen = set()
     top = -1
     n = late = again = 0
-    try:
-        while True:
+    quiet = 0.0
+    while True:
+        try:
             k = int(s.recv(65535).split(b"-")[1])
-            n += 1
-            if k in seen:
-                again += 1
-            elif k < top:
-                late += 1
-            seen.add(k)
-            top = max(top, k)
-            s.settimeout(float(idle))
-    except socket.timeout:
-        pass
+        except socket.timeout:
+            quiet += float(idle)
+            if os.path.exists(done) or quiet >= TIMEOUT:
+                break
+            continue
+        quiet = 0.0
+        n += 1
+        if k in seen:
+            again += 1
+        elif k < top:
+            late += 1
+        seen.add(k)
+        top = max(top, k)
     missing = max(seen) - min(seen) + 1 - len(seen) if seen else 0
     print(n, missing, late, again)
 
@@ -5446,15 +5452,18 @@ pdm_metrics_test()
 # late again"), LOSS_KERNEL the same from B's flow
 loss_run()
 {
-	local count=$1
+	local count=$1 rc
 
 	shift
 	tc -n "$NS_A" qdisc replace dev veth0 root netem "$@" || return 1
 	ip -n "$NS_B" pdm flow flush || return 1
-	server_start "$NS_B" "$TMP_DIR/loss.sink" udp_seq_sink "$LOSS_PORT" 2 ||
-		return 1
-	py "$NS_A" udp_seq_send "$ADDR_B" "$LOSS_PORT" "$count" 1 || return 1
-	server_wait "$SRV_PID" || return 1
+	rm -f "$TMP_DIR/loss.done"
+	server_start "$NS_B" "$TMP_DIR/loss.sink" udp_seq_sink "$LOSS_PORT" 1 \
+		"$TMP_DIR/loss.done" || return 1
+	py "$NS_A" udp_seq_send "$ADDR_B" "$LOSS_PORT" "$count" 1
+	rc=$?
+	touch "$TMP_DIR/loss.done"
+	server_wait "$SRV_PID" && [ "$rc" = 0 ] || return 1
 	LOSS_SINK=$(cat "$TMP_DIR/loss.sink")
 	LOSS_KERNEL=$(ip -n "$NS_B" -j pdm flow show proto udp port "$LOSS_PORT" |
 		python3 -c '
