@@ -126,6 +126,51 @@ static inline void ipv6_pdm_gso_segment(struct sk_buff *segs,
 		ipv6_stub->pdm_gso_segment(segs, gso_skb);
 }
 
+int __ipv6_pdm_gro_same(const struct sk_buff *skb, const struct ipv6hdr *held,
+			const struct ipv6hdr *iph, unsigned int nlen, u16 count);
+void __ipv6_pdm_gro_complete(struct sk_buff *skb, int nhoff);
+
+/* Whether GRO is to look at PDM options: where PDM is in use. */
+static inline bool ipv6_pdm_gro(void)
+{
+	return static_branch_unlikely(&ipv6_pdm_needed.key) &&
+	       ipv6_stub->pdm_gro_same;
+}
+
+/**
+ * ipv6_pdm_gro_same - whether GRO may merge a TCP segment with PDM
+ * @skb: the segment arriving
+ * @held: the IPv6 header of a packet GRO holds, with its extension headers
+ * @iph: that of @skb, with as many octets of extension headers
+ * @nlen: the length of either, IPv6 header included
+ * @count: the segments @held stands for
+ *
+ * PDM gives each segment of a flow its own PSN, so no two segments have
+ * the same options; @skb may join @held if its option is the one the
+ * sender's segmentation would give it. Only where ipv6_pdm_gro().
+ *
+ * Return: 1 if so, 0 if not, -1 where @held has no PDM option.
+ */
+static inline int ipv6_pdm_gro_same(const struct sk_buff *skb,
+				    const struct ipv6hdr *held,
+				    const struct ipv6hdr *iph,
+				    unsigned int nlen, u16 count)
+{
+	return ipv6_stub->pdm_gro_same(skb, held, iph, nlen, count);
+}
+
+/**
+ * ipv6_pdm_gro_complete - mark a packet GRO made of segments with PDM
+ * @skb: the packet, of more than one segment
+ * @nhoff: the offset of its IPv6 header
+ */
+static inline void ipv6_pdm_gro_complete(struct sk_buff *skb, int nhoff)
+{
+	if (static_branch_unlikely(&ipv6_pdm_needed.key) &&
+	    ipv6_stub->pdm_gro_complete)
+		ipv6_stub->pdm_gro_complete(skb, nhoff);
+}
+
 unsigned int __ipv6_pdm_xmit_len(const struct sock *sk,
 				 const struct ipv6_txoptions *opt,
 				 const struct flowi6 *fl6);
@@ -279,6 +324,23 @@ static inline void ipv6_pdm_tcp_rcv(const struct sock *sk,
 
 static inline void ipv6_pdm_gso_segment(struct sk_buff *segs,
 					const struct sk_buff *gso_skb)
+{
+}
+
+static inline bool ipv6_pdm_gro(void)
+{
+	return false;
+}
+
+static inline int ipv6_pdm_gro_same(const struct sk_buff *skb,
+				    const struct ipv6hdr *held,
+				    const struct ipv6hdr *iph,
+				    unsigned int nlen, u16 count)
+{
+	return -1;
+}
+
+static inline void ipv6_pdm_gro_complete(struct sk_buff *skb, int nhoff)
 {
 }
 

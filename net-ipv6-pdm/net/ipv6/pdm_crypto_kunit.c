@@ -704,6 +704,89 @@ static void pdm_test_gso_segment(struct kunit *test)
 			nokey + PDM_TEST_SEGS - 1);
 }
 
+/*
+ * GRO merges a TCP segment into the packet it holds when its option is
+ * the one segmentation gives it, the count of segments held on: in clear,
+ * across the wrap too; never a protected one, an equal one, one a count
+ * off, or one whose headers differ elsewhere. Headers without PDM are
+ * left to GRO's own comparison. The packet made of them is marked.
+ */
+static void pdm_test_gro_same(struct kunit *test)
+{
+	u8 form = *(const u8 *)test->param_value;
+	struct pdm_net *pn = pdm_test_pn(test);
+	u8 v2_type = READ_ONCE(pn->v2_type);
+	struct pdm_info first = {
+		.version = form == 1 ? 1 : 2,
+		.prot = form == PDM_FORM_V2P,
+		.type = form == 1 ? IPV6_TLV_PDM : v2_type,
+		.psntp = form == 1 ? 0xfffe : 0xfffffffe,
+		.psnlr = 77,
+		.gp = 500,
+		.scale_dtlr = 3,
+		.delta_tlr = 1234,
+	};
+	u8 hdr[sizeof(struct ipv6hdr) + 56 + sizeof(struct tcphdr)] = {};
+	struct sk_buff *segs[PDM_TEST_SEGS] = {}, *gso;
+	struct ipv6hdr *ip6 = (void *)hdr;
+	unsigned int nlen, doh;
+	const struct ipv6hdr *a, *b;
+	int i, want;
+	u8 *opt;
+
+	ip6->version = 6;
+	ip6->nexthdr = NEXTHDR_DEST;
+	doh = pdm_doh_len(NULL, form, v2_type);
+	KUNIT_ASSERT_GT(test, doh, 0);
+	pdm_doh_build(hdr + sizeof(*ip6), doh, NULL, IPPROTO_TCP, &first,
+		      v2_type);
+	nlen = sizeof(*ip6) + doh;
+	gso = pdm_test_skb(test, 0);
+	gso->dev = init_net.loopback_dev;
+	/* Protected: as sent, with no key to reseal them; never merged. */
+	pdm_test_segs(test, segs, hdr, nlen + sizeof(struct tcphdr));
+	if (!first.prot)
+		__ipv6_pdm_gso_segment(segs[0], gso);
+	pdm_test_unlink(segs);
+
+	want = first.prot ? 0 : 1;
+	a = ipv6_hdr(segs[0]);
+	for (i = 1; i < PDM_TEST_SEGS; i++) {
+		b = ipv6_hdr(segs[i]);
+		KUNIT_EXPECT_EQ_MSG(test, __ipv6_pdm_gro_same(gso, a, b, nlen, i),
+				    want, "segment %d", i);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    __ipv6_pdm_gro_same(gso, a, b, nlen, i + 1),
+				    0, "segment %d, a count off", i);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    __ipv6_pdm_gro_same(gso, ipv6_hdr(segs[i - 1]),
+							b, nlen, 1),
+				    want, "segment %d after the one before", i);
+	}
+	KUNIT_EXPECT_EQ(test, __ipv6_pdm_gro_same(gso, a, a, nlen, 1), 0);
+	/* The same PSNs, another octet of the headers changed. */
+	segs[1]->data[sizeof(*ip6)] ^= 1;
+	b = ipv6_hdr(segs[1]);
+	KUNIT_EXPECT_EQ(test, __ipv6_pdm_gro_same(gso, a, b, nlen, 1), 0);
+
+	/* GRO made a packet of them: marked, if it has PDM. */
+	skb_shinfo(segs[0])->gso_type = SKB_GSO_TCPV6;
+	segs[0]->dev = init_net.loopback_dev;
+	__ipv6_pdm_gro_complete(segs[0], 0);
+	KUNIT_EXPECT_TRUE(test, skb_shinfo(segs[0])->gso_type & SKB_GSO_PDM);
+
+	/* Without PDM: no option of a PDM type; GRO compares as it does. */
+	opt = (u8 *)pdm_find((void *)(hdr + sizeof(*ip6)), v2_type);
+	KUNIT_ASSERT_NOT_NULL(test, opt);
+	*opt = IPV6_TLV_PADN;
+	KUNIT_EXPECT_EQ(test, __ipv6_pdm_gro_same(gso, ip6, ip6, nlen, 1), -1);
+	memcpy(segs[1]->data, hdr, nlen);
+	skb_shinfo(segs[1])->gso_type = SKB_GSO_TCPV6;
+	segs[1]->dev = init_net.loopback_dev;
+	__ipv6_pdm_gro_complete(segs[1], 0);
+	KUNIT_EXPECT_FALSE(test, skb_shinfo(segs[1])->gso_type & SKB_GSO_PDM);
+}
+
 /* IVs of a GSO packet's segments: one range, never past the end. */
 static void pdm_test_iv_range(struct kunit *test)
 {
@@ -866,6 +949,7 @@ static struct kunit_case pdm_crypto_test_cases[] = {
 	KUNIT_CASE(pdm_test_key_grace),
 	KUNIT_CASE(pdm_test_replay),
 	KUNIT_CASE_PARAM(pdm_test_gso_segment, pdm_test_form_gen_params),
+	KUNIT_CASE_PARAM(pdm_test_gro_same, pdm_test_form_gen_params),
 	KUNIT_CASE(pdm_test_iv_range),
 	KUNIT_CASE(pdm_test_path_cost),
 	{}

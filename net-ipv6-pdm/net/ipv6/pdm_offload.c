@@ -8,6 +8,10 @@
  * Global Pointer of the first plus its index, and, protected, its own IV
  * and seal. A device cannot do this, so SKB_GSO_PDM keeps such packets
  * from any that would segment them.
+ *
+ * GRO does the reverse: it merges TCP segments whose options are those
+ * segmentation would give, and the packet it makes is accounted as the
+ * segments it stands for, as one that came whole.
  */
 
 #include <kunit/visibility.h>
@@ -15,6 +19,41 @@
 #include <net/pdm.h>
 #include <net/sock.h>
 #include "pdm_internal.h"
+
+/*
+ * Where the PDM option of the final destination options header is, in the
+ * headers at @nh, @avail octets from the IPv6 header on: its offset from
+ * @nh, or 0 for none. @proto returns the upper-layer protocol after it.
+ */
+static unsigned int pdm_hdrs_find(const u8 *nh, unsigned int avail,
+				  u8 v2_type, u8 *proto)
+{
+	unsigned int off = sizeof(struct ipv6hdr), len;
+	const struct ipv6_opt_hdr *h;
+	const u8 *p;
+	u8 nexthdr;
+
+	if (avail < off)
+		return 0;
+	nexthdr = ((const struct ipv6hdr *)nh)->nexthdr;
+	while (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
+	       nexthdr == NEXTHDR_DEST) {
+		if (avail < off + sizeof(*h))
+			return 0;
+		h = (const struct ipv6_opt_hdr *)(nh + off);
+		len = ipv6_optlen(h);
+		if (avail < off + len)
+			return 0;
+		if (nexthdr == NEXTHDR_DEST && !ipv6_ext_hdr(h->nexthdr)) {
+			p = pdm_find(h, v2_type);
+			*proto = h->nexthdr;
+			return p ? p - nh : 0;
+		}
+		nexthdr = h->nexthdr;
+		off += len;
+	}
+	return 0;
+}
 
 /**
  * pdm_gso_find - where the PDM option of a packet about to be segmented is
@@ -30,31 +69,11 @@
 VISIBLE_IF_KUNIT unsigned int pdm_gso_find(const struct sk_buff *skb,
 					   u8 v2_type)
 {
-	unsigned int off = sizeof(struct ipv6hdr), len;
-	const u8 *nh = skb_network_header(skb), *p;
-	unsigned int avail = skb_headlen(skb) - skb_network_offset(skb);
-	const struct ipv6_opt_hdr *h;
-	u8 nexthdr;
+	u8 proto;
 
-	if (avail < off)
-		return 0;
-	nexthdr = ipv6_hdr(skb)->nexthdr;
-	while (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
-	       nexthdr == NEXTHDR_DEST) {
-		if (avail < off + sizeof(*h))
-			return 0;
-		h = (const struct ipv6_opt_hdr *)(nh + off);
-		len = ipv6_optlen(h);
-		if (avail < off + len)
-			return 0;
-		if (nexthdr == NEXTHDR_DEST && !ipv6_ext_hdr(h->nexthdr)) {
-			p = pdm_find(h, v2_type);
-			return p ? p - nh : 0;
-		}
-		nexthdr = h->nexthdr;
-		off += len;
-	}
-	return 0;
+	return pdm_hdrs_find(skb_network_header(skb),
+			     skb_headlen(skb) - skb_network_offset(skb),
+			     v2_type, &proto);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_gso_find);
 
@@ -161,3 +180,65 @@ out:
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gso_segment);
+
+/**
+ * __ipv6_pdm_gro_same - see ipv6_pdm_gro_same()
+ * @skb: the TCP segment arriving
+ * @held: the IPv6 header of a packet GRO holds, with its extension headers
+ * @iph: that of @skb, with as many octets of extension headers
+ * @nlen: the length of either, IPv6 header included
+ * @count: the segments @held stands for
+ *
+ * Return: -1 where @held has no PDM option: the caller compares the
+ * headers as for any packet. Else 1 if @iph's are those segmentation
+ * gives segment @count of a GSO packet whose first segment is @held (see
+ * pdm_gso_info()): the same octets but for PSN This Packet and the Global
+ * Pointer, @count on. Else 0: equal options are duplicates, and a
+ * protected option is opened for itself.
+ */
+int __ipv6_pdm_gro_same(const struct sk_buff *skb, const struct ipv6hdr *held,
+			const struct ipv6hdr *iph, unsigned int nlen, u16 count)
+{
+	u8 v2_type = READ_ONCE(dev_net(skb->dev)->ipv6.pdm->v2_type);
+	const u8 *a = (const u8 *)held, *b = (const u8 *)iph;
+	struct pdm_info first, pi;
+	unsigned int off, size;
+	u8 opt[PDM_V2_OPT_SIZE];
+	u8 proto;
+
+	off = pdm_hdrs_find(a, nlen, v2_type, &proto);
+	if (!off)
+		return -1;
+	size = 2 + a[off + 1];
+	if (pdm_parse(a + off, size, v2_type, &first) != PDM_OK ||
+	    first.prot || size != pdm_opt_size(pdm_form(&first)))
+		return 0;
+	pdm_gso_info(&first, count, &pi);
+	pdm_opt_write(opt, &pi);
+	return !memcmp(a + sizeof(*held), b + sizeof(*iph),
+		       off - sizeof(*held)) &&
+	       !memcmp(b + off, opt, size) &&
+	       !memcmp(a + off + size, b + off + size, nlen - off - size);
+}
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gro_same);
+
+/**
+ * __ipv6_pdm_gro_complete - see ipv6_pdm_gro_complete()
+ * @skb: a packet GRO made of several segments
+ * @nhoff: the offset of its IPv6 header
+ *
+ * With a PDM option, the packet is TCP segments that
+ * __ipv6_pdm_gro_same() merged: SKB_GSO_PDM has the receiver account the
+ * segments, and a device it is forwarded to leaves their segmentation to
+ * ipv6_pdm_gso_segment(), which gives each its option back.
+ */
+void __ipv6_pdm_gro_complete(struct sk_buff *skb, int nhoff)
+{
+	u8 v2_type = READ_ONCE(dev_net(skb->dev)->ipv6.pdm->v2_type);
+	u8 proto;
+
+	if (pdm_hdrs_find(skb->data + nhoff, skb_headlen(skb) - nhoff,
+			  v2_type, &proto) && proto == IPPROTO_TCP)
+		skb_shinfo(skb)->gso_type |= SKB_GSO_PDM;
+}
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gro_complete);

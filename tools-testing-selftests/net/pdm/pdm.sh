@@ -54,7 +54,9 @@
 #              off) and passed whole (default offloads): no packet above
 #              the MTU, full-sized segments use exactly the MTU, a PSNTP of
 #              its own for every segment, those of a whole GSO packet
-#              counted by B, no loss, no retransmission burst
+#              counted by B, no loss, no retransmission burst; segmented
+#              before A's veth and merged by GRO at B's: options in clear
+#              merge, protected ones not, B counts every segment
 #   frag       a UDP datagram larger than the MTU, with PDMv2: every fragment
 #              repeats its PDM option, the receiver accounts it once, from
 #              the first fragment, and the datagram is delivered
@@ -162,13 +164,16 @@ plan_case ipsec "ESP: one flow per side, every datagram accounted" \
 plan_case bulk \
 	"RFC 8250, software GSO: no packet above the MTU, full-sized segments" \
 	"RFC 8250: a PSNTP for each segment, software GSO and whole GSO packets" \
-	"RFC 8250: B accounts every segment, no loss, retransmissions below the limit" \
+	"RFC 8250: B counts every segment, in order, no loss, retransmissions below the limit" \
+	"RFC 8250, GRO at B: segments merged, their PSNTPs in one run" \
 	"PDMv2, software GSO: no packet above the MTU, full-sized segments" \
 	"PDMv2: a PSNTP for each segment, software GSO and whole GSO packets" \
-	"PDMv2: B accounts every segment, no loss, retransmissions below the limit" \
+	"PDMv2: B counts every segment, in order, no loss, retransmissions below the limit" \
+	"PDMv2, GRO at B: segments merged, their PSNTPs in one run" \
 	"protected, software GSO: no packet above the MTU, full-sized segments" \
 	"protected: a PSNTP for each segment, software GSO and whole GSO packets" \
-	"protected: B accounts every segment, no loss, retransmissions below the limit"
+	"protected: B counts every segment, in order, no loss, retransmissions below the limit" \
+	"protected, GRO at B: no segment merged"
 plan_case frag "datagrams larger than the MTU delivered" \
 	"every fragment repeats the datagram's PDM option" \
 	"PDM accounted once per datagram" \
@@ -289,7 +294,7 @@ FLOW_TIMEOUT_S=3600
 # the same reason; a passing run never waits that long.
 WAIT_S=60
 
-# Each of the six transfers of the bulk case.
+# Each of the nine transfers of the bulk case.
 BULK_BYTES=$((2 * 1024 * 1024))
 # TcpRetransSegs may be at most 1% of TcpOutSegs during a bulk transfer.
 RETRANS_MAX_PCT=1
@@ -3139,28 +3144,31 @@ print(a["tx_pkts"], b["rx_pkts"], b["lost"], b["dups"], b["reordered"])
 ' "$a" "$b"
 }
 
-# Usage: bulk_run <name> <sw|whole>: A sends BULK_BYTES to B over TCP,
+# Usage: bulk_run <name> <sw|whole|gro>: A sends BULK_BYTES to B over TCP,
 # captured on A's veth as <name>. sw: TSO off on A's veth, so that the
 # stack segments A's GSO packets in software before it; whole: default
-# offloads, veth takes them whole. Sets BULK_FLOWS (bulk_flows(), read
+# offloads, veth takes them whole; gro: as sw, with GRO on B's veth, where
+# the capture is then taken, after GRO. Sets BULK_FLOWS (bulk_flows(), read
 # while the connection is open), BULK_SEGS and BULK_RETR (A's TcpOutSegs
 # and TcpRetransSegs during the transfer); fails with the reason in
 # BULK_ERR.
 bulk_run()
 {
-	local name=$1 hold="$TMP_DIR/$1.hold" tso=on
+	local name=$1 hold="$TMP_DIR/$1.hold" tso=on gro=off cap=$NS_A
 	local out0 retr0 out1 retr1 cpid
 
-	[ "$2" = sw ] && tso=off
+	[ "$2" = whole ] || tso=off
+	[ "$2" = gro ] && gro=on cap=$NS_B
 	BULK_FLOWS="" BULK_SEGS="" BULK_RETR=""
-	BULK_ERR="ethtool -K veth0 tso $tso failed"
-	ip netns exec "$NS_A" ethtool -K veth0 tso "$tso" > /dev/null ||
+	BULK_ERR="ethtool -K veth0 tso $tso on A, gro $gro on B failed"
+	ip netns exec "$NS_A" ethtool -K veth0 tso "$tso" > /dev/null &&
+		ip netns exec "$NS_B" ethtool -K veth0 gro "$gro" > /dev/null ||
 		return 1
 	mkdir -p "$hold" || return 1
 	out0=$(tcp_mib "$NS_A" TcpOutSegs)
 	retr0=$(tcp_mib "$NS_A" TcpRetransSegs)
 	BULK_ERR="tcpdump did not start"
-	capture_start "$name" "$NS_A" || return 1
+	capture_start "$name" "$cap" || return 1
 	BULK_ERR="TCP server did not start"
 	server_start "$NS_B" "$TMP_DIR/$name.tcp" tcp_server "$TCP_PORT" sink \
 		- "$hold" || return 1
@@ -3183,6 +3191,8 @@ bulk_run()
 	BULK_SEGS=$((out1 - out0))
 	BULK_RETR=$((retr1 - retr0))
 	capture_stop "$name" || { BULK_ERR=$CAP_ERR; return 1; }
+	BULK_ERR="ethtool -K veth0 gro off on B failed"
+	ip netns exec "$NS_B" ethtool -K veth0 gro off > /dev/null || return 1
 	BULK_ERR=""
 }
 
@@ -3236,7 +3246,7 @@ END {
 	if (sw && maxplen + 40 != mtu)
 		fail("largest packet " maxplen + 40 ", expected " mtu)
 	if (!sw && !gso)
-		fail("no GSO packet whole on veth: nothing tested")
+		fail("no packet of several segments: nothing tested")
 	printf("%d packets for %d segments, %d of them GSO, largest segment %d\n",
 	       n, segs, gso, maxplen + 40)
 }'
@@ -3258,10 +3268,10 @@ bulk_ck()
 # version set up: transfers segmented in software and passed whole
 bulk_version()
 {
-	local label=$1 mod=$2 run out path a b lost dups
+	local label=$1 mod=$2 run out path a b lost dups reord
 	local -A flows segs retr err
 
-	for path in sw whole; do
+	for path in sw whole gro; do
 		run="bulk_${label}_$path"
 		bulk_run "$run" "$path"
 		err[$path]=$BULK_ERR
@@ -3280,23 +3290,37 @@ bulk_version()
 	bulk_ck "bulk_${label}_whole" 0 "whole GSO packets"
 	ck_end "$label: a PSNTP for each segment, software GSO and whole GSO packets"
 
-	for path in sw whole; do
+	for path in sw whole gro; do
 		[ -z "${err[$path]}" ]
 		ck_err $? "$path: the transfer failed"
 		[ -n "${err[$path]}" ] && continue
-		read -r a b lost dups _ <<< "${flows[$path]}"
+		read -r a b lost dups reord <<< "${flows[$path]}"
 		diag "$path: A sent $a, B got ${flows[$path]#* }" \
 		     "(received lost dups reordered);" \
 		     "${segs[$path]} segments sent, ${retr[$path]} retransmitted"
-		[ -n "$a" ] && [ "$a" = "$b" ] && [ "$lost" = 0 ] && [ "$dups" = 0 ]
-		ck_err $? "$path: A's flow sent $a, B's flow received $b, lost $lost, dups $dups"
+		out="lost $lost, dups $dups, reordered $reord"
+		[ -n "$a" ] && [ "$a" = "$b" ] && [ "$lost" = 0 ] &&
+			[ "$dups" = 0 ] && [ "$reord" = 0 ]
+		ck_err $? "$path: A's flow sent $a, B's flow received $b, $out"
 		[ "${segs[$path]}" -ge $((BULK_BYTES / MTU)) ]
 		ck_err $? "$path: TcpOutSegs moved by ${segs[$path]}"
 		[ $((${retr[$path]} * 100)) -le $((${segs[$path]} * RETRANS_MAX_PCT)) ]
 		out="${retr[$path]} of ${segs[$path]} segments retransmitted"
 		ck_err $? "$path: $out (limit ${RETRANS_MAX_PCT}%)"
 	done
-	ck_end "$label: B accounts every segment, no loss, retransmissions below the limit"
+	ck_end "$label: B counts every segment, in order, no loss, retransmissions below the limit"
+
+	# After GRO, a packet above the MTU is segments merged; protected
+	# options differ in more than their PSNs, so none may be.
+	[ -z "${err[gro]}" ]
+	ck_err $? "GRO at B: ${err[gro]}"
+	if [ "$label" = protected ]; then
+		bulk_ck "bulk_${label}_gro" 1 "GRO at B"
+		ck_end "$label, GRO at B: no segment merged"
+	else
+		bulk_ck "bulk_${label}_gro" 0 "GRO at B"
+		ck_end "$label, GRO at B: segments merged, their PSNTPs in one run"
+	fi
 }
 
 pdm_bulk_test()
