@@ -596,17 +596,12 @@ static void pdm_test_unlink(struct sk_buff **segs)
 }
 
 /*
- * Each segment of a GSO packet gets its own PSN and Global Pointer when
- * the stack segments it, across the wrap; a protected one its own IV and
- * seal. Without the key that sealed the first, the others go without PDM.
+ * The fields of the first segment of a GSO packet of @form, two PSNs
+ * before the wrap.
  */
-static void pdm_test_gso_segment(struct kunit *test)
+static struct pdm_info pdm_test_first(u8 form, u8 v2_type)
 {
-	const struct pdm_gcm_vector *v = &pdm_gcm_vectors[1];
-	u8 form = *(const u8 *)test->param_value;
-	struct pdm_net *pn = pdm_test_pn(test);
-	u8 v2_type = READ_ONCE(pn->v2_type);
-	struct pdm_info first = {
+	return (struct pdm_info){
 		.version = form == 1 ? 1 : 2,
 		.prot = form == PDM_FORM_V2P,
 		.type = form == 1 ? IPV6_TLV_PDM : v2_type,
@@ -619,6 +614,20 @@ static void pdm_test_gso_segment(struct kunit *test)
 		.delta_tlr = 1234,
 		.delta_tls = 99,
 	};
+}
+
+/*
+ * Each segment of a GSO packet gets its own PSN and Global Pointer when
+ * the stack segments it, across the wrap; a protected one its own IV and
+ * seal. Without the key that sealed the first, the others go without PDM.
+ */
+static void pdm_test_gso_segment(struct kunit *test)
+{
+	const struct pdm_gcm_vector *v = &pdm_gcm_vectors[1];
+	u8 form = *(const u8 *)test->param_value;
+	struct pdm_net *pn = pdm_test_pn(test);
+	u8 v2_type = READ_ONCE(pn->v2_type);
+	struct pdm_info first = pdm_test_first(form, v2_type);
 	u8 hdr[sizeof(struct ipv6hdr) + 56 + sizeof(struct tcphdr)] = {};
 	struct sk_buff *segs[PDM_TEST_SEGS] = {}, *gso;
 	u8 plain[PDM_V2P_SEALED_LEN], *p;
@@ -716,16 +725,7 @@ static void pdm_test_gro_same(struct kunit *test)
 	u8 form = *(const u8 *)test->param_value;
 	struct pdm_net *pn = pdm_test_pn(test);
 	u8 v2_type = READ_ONCE(pn->v2_type);
-	struct pdm_info first = {
-		.version = form == 1 ? 1 : 2,
-		.prot = form == PDM_FORM_V2P,
-		.type = form == 1 ? IPV6_TLV_PDM : v2_type,
-		.psntp = form == 1 ? 0xfffe : 0xfffffffe,
-		.psnlr = 77,
-		.gp = 500,
-		.scale_dtlr = 3,
-		.delta_tlr = 1234,
-	};
+	struct pdm_info first = pdm_test_first(form, v2_type);
 	u8 hdr[sizeof(struct ipv6hdr) + 56 + sizeof(struct tcphdr)] = {};
 	struct sk_buff *segs[PDM_TEST_SEGS] = {}, *gso;
 	struct ipv6hdr *ip6 = (void *)hdr;
