@@ -38,11 +38,13 @@ void __ipv6_pdm_sk_destroy(struct sock *sk);
 static inline void ipv6_pdm_sk_clone(struct sock *newsk)
 {
 	RCU_INIT_POINTER(inet6_sk(newsk)->pdm_flow, NULL);
+	RCU_INIT_POINTER(inet6_sk(newsk)->pdm_opt, NULL);
 }
 
 static inline void ipv6_pdm_sk_destroy(struct sock *sk)
 {
-	if (rcu_access_pointer(inet6_sk(sk)->pdm_flow))
+	if (rcu_access_pointer(inet6_sk(sk)->pdm_flow) ||
+	    rcu_access_pointer(inet6_sk(sk)->pdm_opt))
 		__ipv6_pdm_sk_destroy(sk);
 }
 
@@ -197,7 +199,7 @@ static inline unsigned int ipv6_pdm_xmit_len(const struct sock *sk,
 /**
  * ipv6_pdm_cork - reserve PDM's octets in a cork's final destination options
  * @sk: the socket
- * @v6_cork: the cork, its options (a copy of the packet's) set up
+ * @v6_cork: the cork, its options (a copy of the packet's, or none) set up
  * @ipc6: the packet's settings
  * @fl6: the packet's flow
  * @dst: its route

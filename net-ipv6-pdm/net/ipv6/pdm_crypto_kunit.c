@@ -820,9 +820,118 @@ static void pdm_test_release_sock(void *arg)
 #define PDM_TEST_PATH_N		2048
 
 /*
+ * A UDP kernel socket set to PDMv2, with PDM enabled in init_net for the
+ * test's length, and the flow @fl6 of its datagrams to the peer of
+ * pdm_gcm_vectors[1].
+ */
+static struct socket *pdm_test_udp_sock(struct kunit *test,
+					struct flowi6 *fl6)
+{
+	unsigned long enabled = READ_ONCE(init_net.ipv6.sysctl.pdm_enabled);
+	struct socket *sock;
+
+	memset(fl6, 0, sizeof(*fl6));
+	fl6->flowi6_proto = IPPROTO_UDP;
+	fl6->fl6_sport = htons(1000);
+	fl6->fl6_dport = htons(2000);
+	pdm_test_addrs(test, &pdm_gcm_vectors[1], &fl6->saddr, &fl6->daddr);
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_INET6, SOCK_DGRAM,
+					       IPPROTO_UDP, &sock), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_release_sock,
+							sock), 0);
+	KUNIT_ASSERT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V2), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							pdm_test_restore_enabled,
+							(void *)enabled), 0);
+	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, 1);
+	return sock;
+}
+
+/* Drop what __ipv6_pdm_cork() put in @cork, as ip6_cork_release() does. */
+static void pdm_test_cork_release(struct inet6_cork *cork)
+{
+	if (cork->opt && cork->opt_ref) {
+		txopt_put(cork->opt);
+	} else if (cork->opt) {
+		kfree(cork->opt->dst1opt);
+		kfree(cork->opt);
+	}
+	cork->opt = NULL;
+	cork->opt_ref = 0;
+}
+
+/*
+ * The sends of a socket without options of its own share one header with
+ * PDM's slot, kept with the socket, until the form changes; one with
+ * options gets its own copy of them, with the slot.
+ */
+static void pdm_test_cork_shared(struct kunit *test)
+{
+	u8 v2_type = READ_ONCE(pdm_test_pn(test)->v2_type);
+	struct inet6_cork a = {}, b = {}, c = {};
+	struct ipv6_txoptions *own;
+	struct ipcm6_cookie ipc6;
+	struct socket *sock;
+	struct flowi6 fl6;
+	const u8 *slot;
+
+	sock = pdm_test_udp_sock(test, &fl6);
+	ipcm6_init_sk(&ipc6, sock->sk);
+
+	/* Two sends: one header, the socket's, with PDMv2's slot. */
+	KUNIT_ASSERT_EQ(test, __ipv6_pdm_cork(sock->sk, &a, &ipc6, &fl6, NULL), 0);
+	KUNIT_ASSERT_EQ(test, __ipv6_pdm_cork(sock->sk, &b, &ipc6, &fl6, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, a.opt);
+	KUNIT_EXPECT_TRUE(test, a.opt_ref);
+	KUNIT_EXPECT_PTR_EQ(test, a.opt, b.opt);
+	KUNIT_EXPECT_PTR_EQ(test, a.opt,
+			    rcu_access_pointer(inet6_sk(sock->sk)->pdm_opt));
+	KUNIT_EXPECT_EQ(test, refcount_read(&a.opt->refcnt), 3);
+	KUNIT_EXPECT_EQ(test, a.opt->opt_flen, pdm_doh_len(NULL, 2, v2_type));
+	KUNIT_EXPECT_NULL(test, a.opt->hopopt);
+	slot = (const u8 *)a.opt->dst1opt + a.opt->pdm_off;
+	KUNIT_EXPECT_EQ(test, slot[0], v2_type);
+	KUNIT_EXPECT_EQ(test, slot[1], PDM_V2_DATA_LEN);
+
+	/* RFC 8250 now: a new header; sends under way keep theirs. */
+	KUNIT_ASSERT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V1), 0);
+	KUNIT_ASSERT_EQ(test, __ipv6_pdm_cork(sock->sk, &c, &ipc6, &fl6, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, c.opt);
+	KUNIT_EXPECT_PTR_NE(test, c.opt, a.opt);
+	KUNIT_EXPECT_EQ(test, refcount_read(&a.opt->refcnt), 2);
+	KUNIT_EXPECT_EQ(test, c.opt->opt_flen, pdm_doh_len(NULL, 1, v2_type));
+	slot = (const u8 *)c.opt->dst1opt + c.opt->pdm_off;
+	KUNIT_EXPECT_EQ(test, slot[0], IPV6_TLV_PDM);
+	KUNIT_EXPECT_EQ(test, slot[1], PDM_V1_DATA_LEN);
+	KUNIT_EXPECT_NULL(test, memchr_inv(slot + 2, 0, PDM_V1_DATA_LEN));
+	pdm_test_cork_release(&a);
+	pdm_test_cork_release(&b);
+	pdm_test_cork_release(&c);
+	KUNIT_EXPECT_FALSE(test, c.opt_ref);
+
+	/* A send with options of its own gets its own copy, with the slot. */
+	own = kzalloc(sizeof(*own), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, own);
+	own->tot_len = sizeof(*own);
+	a.opt = own;
+	KUNIT_EXPECT_EQ(test, __ipv6_pdm_cork(sock->sk, &a, &ipc6, &fl6, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a.opt, own);
+	KUNIT_EXPECT_FALSE(test, a.opt_ref);
+	KUNIT_EXPECT_EQ(test, own->opt_flen, pdm_doh_len(NULL, 1, v2_type));
+	KUNIT_EXPECT_NE(test, own->pdm_off, 0);
+	pdm_test_cork_release(&a);
+
+	/* The socket's header goes with its PDM state. */
+	__ipv6_pdm_sk_destroy(sock->sk);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(inet6_sk(sock->sk)->pdm_opt));
+}
+
+/*
  * What PDM costs a UDP datagram, per form: transmit through
- * ipv6_pdm_cork() (the header with its slot, as ip6_append_data() makes
- * it for every send, freed as ip6_cork_release() frees it) and
+ * ipv6_pdm_cork() (the header with its slot, which the sends of a socket
+ * without options of its own share, as ip6_append_data() gets it for
+ * every send and ip6_cork_release() drops it) and
  * ipv6_pdm_fill() (flow, fields, option, seal); receive through
  * ipv6_pdm_rcv() (find, parse, open, flow). The flows are in the table,
  * as for an unconnected socket. Each option received is one sent, and
@@ -837,38 +946,22 @@ static void pdm_test_path_cost(struct kunit *test)
 	const unsigned int n = PDM_TEST_PATH_N, payload = 64;
 	struct pdm_net *pn = pdm_test_pn(test);
 	u8 v2_type = READ_ONCE(pn->v2_type);
-	struct flowi6 fl6 = {
-		.flowi6_proto = IPPROTO_UDP,
-		.fl6_sport = htons(1000),
-		.fl6_dport = htons(2000),
-	};
 	unsigned int len, off, size, i;
 	struct ipcm6_cookie ipc6;
-	unsigned long enabled;
 	struct inet6_cork cork;
 	struct sk_buff *tx, *rx;
 	struct pdm_info blank;
-	int err = 0;
 	struct socket *sock;
 	struct ipv6hdr *ip6;
 	u64 t0, t_tx, t_rx;
+	struct flowi6 fl6;
+	int err = 0;
 	u8 form, *opts;
 	u64 in;
 
 	opts = kunit_kmalloc(test, n * PDM_V2P_OPT_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, opts);
-	pdm_test_addrs(test, v, &fl6.saddr, &fl6.daddr);
-	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_INET6, SOCK_DGRAM,
-					       IPPROTO_UDP, &sock), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							pdm_test_release_sock,
-							sock), 0);
-	KUNIT_ASSERT_EQ(test, ipv6_pdm_setsockopt(sock->sk, IPV6_PDM_V2), 0);
-	enabled = READ_ONCE(init_net.ipv6.sysctl.pdm_enabled);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							pdm_test_restore_enabled,
-							(void *)enabled), 0);
-	WRITE_ONCE(init_net.ipv6.sysctl.pdm_enabled, 1);
+	sock = pdm_test_udp_sock(test, &fl6);
 
 	for (form = 1; form <= PDM_FORM_V2P; form++) {
 		/* Flows of their own: none of earlier cases, nor of this one. */
@@ -898,12 +991,11 @@ static void pdm_test_path_cost(struct kunit *test)
 		t0 = ktime_get_ns();
 		for (i = 0; i < n; i++) {
 			cork.opt = NULL;
+			cork.opt_ref = 0;
 			err |= __ipv6_pdm_cork(sock->sk, &cork, &ipc6, &fl6, NULL);
 			__ipv6_pdm_fill(tx, sock->sk, off, &fl6, NULL);
 			memcpy(opts + i * size, tx->data + off, size);
-			if (cork.opt)
-				kfree(cork.opt->dst1opt);
-			kfree(cork.opt);
+			pdm_test_cork_release(&cork);
 		}
 		t_tx = ktime_get_ns() - t0;
 		KUNIT_EXPECT_EQ(test, err, 0);
@@ -951,6 +1043,7 @@ static struct kunit_case pdm_crypto_test_cases[] = {
 	KUNIT_CASE_PARAM(pdm_test_gso_segment, pdm_test_form_gen_params),
 	KUNIT_CASE_PARAM(pdm_test_gro_same, pdm_test_form_gen_params),
 	KUNIT_CASE(pdm_test_iv_range),
+	KUNIT_CASE(pdm_test_cork_shared),
 	KUNIT_CASE(pdm_test_path_cost),
 	{}
 };

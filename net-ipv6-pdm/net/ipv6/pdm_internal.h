@@ -609,6 +609,7 @@ u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key);
 u8 pdm_tx_form(const struct sock *sk, const struct pdm_flow_key *key);
 struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 			     const struct pdm_flow_key *key);
+struct ipv6_txoptions *pdm_sk_cork_opt(struct sock *sk, u8 form, gfp_t gfp);
 void pdm_flow_key_sk(struct pdm_flow_key *key, const struct sock *sk);
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -257,9 +257,11 @@ u8 ipv6_pdm_push(struct sk_buff *skb, const struct sock *sk,
  * @dst: its route
  *
  * UDP, UDP-Lite, raw and ping sockets, and ICMPv6 echo replies, on every
- * send: the cork's copy of the final destination options header is made
- * again with a slot for PDM, so that sizing, fragmentation, and the raw
- * checksum offset count its octets as any option's. Never ICMPv6 errors
+ * send: the cork gets a final destination options header with a slot for
+ * PDM, so that sizing, fragmentation, and the raw checksum offset count
+ * its octets as any option's. Without options of its own, the send shares
+ * the socket's header (see pdm_sk_cork_opt()); with them, the cork's copy
+ * of the final header is made again with the slot. Never ICMPv6 errors
  * (nor ND or MLD, which do not come this way), nor UDP GSO sends, whose
  * segments would share one header and so one PSN. The slot is for the
  * form pdm_tx_form() chooses, which ipv6_pdm_fill() then writes.
@@ -287,12 +289,21 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 		return 0;
 
 	pdm_flow_key_xmit(&key, fl6, dst);
-	memset(&blank, 0, sizeof(blank));
 	form = pdm_tx_form(sk, &key);
+	if (!opt) {
+		/* The common case: the socket's own header, shared. */
+		opt = pdm_sk_cork_opt(sk, form, sk->sk_allocation);
+		if (!opt)
+			return -ENOBUFS;
+		v6_cork->opt = opt;
+		v6_cork->opt_ref = 1;
+		return 0;
+	}
+	memset(&blank, 0, sizeof(blank));
 	blank.version = form == 1 ? 1 : 2;
 	blank.prot = form == PDM_FORM_V2P;
 	blank.type = pdm_tx_type(sk, form);
-	dst1 = opt ? opt->dst1opt : NULL;
+	dst1 = opt->dst1opt;
 	len = pdm_doh_len(dst1, form, v2_type);
 	if (!len) {
 		PDM_INC_STATS(sock_net(sk)->ipv6.pdm, PDM_MIB_OUTSKIPPED);
@@ -301,15 +312,6 @@ int __ipv6_pdm_cork(struct sock *sk, struct inet6_cork *v6_cork,
 	buf = kmalloc(len, sk->sk_allocation);
 	if (!buf)
 		return -ENOBUFS;
-	if (!opt) {
-		opt = kzalloc(sizeof(*opt), sk->sk_allocation);
-		if (!opt) {
-			kfree(buf);
-			return -ENOBUFS;
-		}
-		opt->tot_len = sizeof(*opt);
-		v6_cork->opt = opt;
-	}
 	opt->pdm_off = pdm_doh_build(buf, len, dst1, 0, &blank, v2_type);
 	opt->opt_flen += len - (dst1 ? ipv6_optlen(dst1) : 0);
 	kfree(opt->dst1opt);

@@ -272,7 +272,9 @@ void __ipv6_pdm_sk_destroy(struct sock *sk)
 		pdm_flow_id_del(sock_net(sk)->ipv6.pdm, f);
 		kfree_rcu(f, rcu);
 	}
+	txopt_put(unrcu_pointer(xchg(&inet6_sk(sk)->pdm_opt, NULL)));
 }
+EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_sk_destroy);
 
 static unsigned int pdm_hdr_space(const void *hdr)
 {
@@ -293,13 +295,13 @@ static void *pdm_hdr_copy(char **p, const void *hdr)
 
 /*
  * @opt, or no options, with a slot for PDM of @form in the final
- * destination options header, allocated as ipv6_renew_options() does.
- * NULL when the socket's own header leaves no room (Pdm6OutSkipped) or
- * memory is short.
+ * destination options header, allocated as ipv6_renew_options() does,
+ * and charged to the socket's option memory if @charge. NULL when the
+ * socket's own header leaves no room (Pdm6OutSkipped) or memory is short.
  */
 static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
 					   const struct ipv6_txoptions *opt,
-					   gfp_t gfp, u8 form)
+					   gfp_t gfp, u8 form, bool charge)
 {
 	const struct ipv6_opt_hdr *dst1 = opt ? opt->dst1opt : NULL;
 	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
@@ -321,7 +323,7 @@ static struct ipv6_txoptions *pdm_opt_slot(struct sock *sk,
 	if (opt)
 		tot += pdm_hdr_space(opt->hopopt) + pdm_hdr_space(opt->dst0opt) +
 		       pdm_hdr_space(opt->srcrt);
-	nopt = sock_kmalloc(sk, tot, gfp);
+	nopt = charge ? sock_kmalloc(sk, tot, gfp) : kmalloc(tot, gfp);
 	if (!nopt)
 		return NULL;
 	memset(nopt, 0, sizeof(*nopt));
@@ -364,7 +366,7 @@ struct ipv6_txoptions *__ipv6_pdm_sk_opt(struct sock *sk,
 	    !pdm_mode(sk, sock_net(sk), &sk->sk_v6_daddr))
 		return opt;
 	pdm_flow_key_sk(&key, sk);
-	nopt = pdm_opt_slot(sk, opt, gfp_any(), pdm_tx_form(sk, &key));
+	nopt = pdm_opt_slot(sk, opt, gfp_any(), pdm_tx_form(sk, &key), true);
 	if (!nopt)
 		return opt;
 	old = unrcu_pointer(xchg(&inet6_sk(sk)->opt, RCU_INITIALIZER(nopt)));
@@ -399,7 +401,8 @@ struct ipv6_txoptions *__ipv6_pdm_sk_reslot(struct sock *sk,
 		return opt;
 	}
 	nopt = pdm_opt_slot(sk, opt, GFP_KERNEL,
-			    pdm_opt_version(((u8 *)old->dst1opt)[old->pdm_off + 1]));
+			    pdm_opt_version(((u8 *)old->dst1opt)[old->pdm_off + 1]),
+			    true);
 	if (!nopt) {
 		/* Its GSO packets need no PSNs given out any more. */
 		sk->sk_gso_type &= ~SKB_GSO_PDM;
@@ -408,4 +411,55 @@ struct ipv6_txoptions *__ipv6_pdm_sk_reslot(struct sock *sk,
 	if (opt)
 		sock_kfree_s(sk, opt, opt->tot_len);
 	return nopt;
+}
+
+/* Whether the slot of @opt is one for PDM of @form as @sk sends it now. */
+static bool pdm_opt_slot_is(const struct sock *sk,
+			    const struct ipv6_txoptions *opt, u8 form)
+{
+	const u8 *slot = (const u8 *)opt->dst1opt + opt->pdm_off;
+	u8 type = form == 1 ? IPV6_TLV_PDM :
+			      READ_ONCE(sock_net(sk)->ipv6.pdm->v2_type);
+
+	return slot[0] == type && pdm_opt_version(slot[1]) == form;
+}
+
+/**
+ * pdm_sk_cork_opt - the options of a send from a socket without its own
+ * @sk: the sending socket: UDP, UDP-Lite, raw or ping
+ * @form: the form of PDM the send carries
+ * @gfp: allocation flags
+ *
+ * A final destination options header with a slot for PDM of @form and
+ * nothing else. It is made once and kept with the socket; the corks of
+ * its sends share it, read only, each with a reference, instead of each
+ * making its own copy: the fields are written in the packet, not here.
+ * It is made again when the form or PDMv2's option type changes. Not
+ * charged to the socket's option memory: one, of a few octets, per
+ * socket, as its flow.
+ *
+ * Return: a reference to the options (txopt_put() drops it), or NULL.
+ */
+struct ipv6_txoptions *pdm_sk_cork_opt(struct sock *sk, u8 form, gfp_t gfp)
+{
+	struct ipv6_pinfo *np = inet6_sk(sk);
+	struct ipv6_txoptions *opt, *old;
+
+	rcu_read_lock();
+	opt = rcu_dereference(np->pdm_opt);
+	if (opt && pdm_opt_slot_is(sk, opt, form) &&
+	    refcount_inc_not_zero(&opt->refcnt)) {
+		rcu_read_unlock();
+		return opt;
+	}
+	rcu_read_unlock();
+
+	opt = pdm_opt_slot(sk, NULL, gfp, form, false);
+	if (!opt)
+		return NULL;
+	/* One reference for the socket, one for the caller. */
+	refcount_inc(&opt->refcnt);
+	old = unrcu_pointer(xchg(&np->pdm_opt, RCU_INITIALIZER(opt)));
+	txopt_put(old);
+	return opt;
 }
