@@ -151,7 +151,9 @@ static inline bool ipv6_pdm_gro(void)
  * the same options; @skb may join @held if its option is the one the
  * sender's segmentation would give it. Only where ipv6_pdm_gro().
  *
- * Return: 1 if so, 0 if not, -1 where @held has no PDM option.
+ * Return: 1 if so; 0 if not, @held then being a TCP segment whose
+ * headers are @nlen octets long; -1 where @held has no PDM option, or is
+ * not such a segment.
  */
 static inline int ipv6_pdm_gro_same(const struct sk_buff *skb,
 				    const struct ipv6hdr *held,

@@ -768,6 +768,8 @@ static void pdm_test_gro_same(struct kunit *test)
 	segs[1]->data[sizeof(*ip6)] ^= 1;
 	b = ipv6_hdr(segs[1]);
 	KUNIT_EXPECT_EQ(test, __ipv6_pdm_gro_same(gso, a, b, nlen, 1), 0);
+	/* Headers longer than the held packet's: GRO compares, as it does. */
+	KUNIT_EXPECT_EQ(test, __ipv6_pdm_gro_same(gso, a, a, nlen + 8, 1), -1);
 
 	/* GRO made a packet of them: marked, if it has PDM. */
 	skb_shinfo(segs[0])->gso_type = SKB_GSO_TCPV6;

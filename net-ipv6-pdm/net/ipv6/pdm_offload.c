@@ -23,10 +23,11 @@
 /*
  * Where the PDM option of the final destination options header is, in the
  * headers at @nh, @avail octets from the IPv6 header on: its offset from
- * @nh, or 0 for none. @proto returns the upper-layer protocol after it.
+ * @nh, or 0 for none. @proto returns the upper-layer protocol after it,
+ * @thoff the upper-layer header's offset from @nh.
  */
 static unsigned int pdm_hdrs_find(const u8 *nh, unsigned int avail,
-				  u8 v2_type, u8 *proto)
+				  u8 v2_type, u8 *proto, unsigned int *thoff)
 {
 	unsigned int off = sizeof(struct ipv6hdr), len;
 	const struct ipv6_opt_hdr *h;
@@ -47,6 +48,7 @@ static unsigned int pdm_hdrs_find(const u8 *nh, unsigned int avail,
 		if (nexthdr == NEXTHDR_DEST && !ipv6_ext_hdr(h->nexthdr)) {
 			p = pdm_find(h, v2_type);
 			*proto = h->nexthdr;
+			*thoff = off + len;
 			return p ? p - nh : 0;
 		}
 		nexthdr = h->nexthdr;
@@ -69,11 +71,12 @@ static unsigned int pdm_hdrs_find(const u8 *nh, unsigned int avail,
 VISIBLE_IF_KUNIT unsigned int pdm_gso_find(const struct sk_buff *skb,
 					   u8 v2_type)
 {
+	unsigned int thoff;
 	u8 proto;
 
 	return pdm_hdrs_find(skb_network_header(skb),
 			     skb_headlen(skb) - skb_network_offset(skb),
-			     v2_type, &proto);
+			     v2_type, &proto, &thoff);
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_gso_find);
 
@@ -189,8 +192,9 @@ EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gso_segment);
  * @nlen: the length of either, IPv6 header included
  * @count: the segments @held stands for
  *
- * Return: -1 where @held has no PDM option: the caller compares the
- * headers as for any packet. Else 1 if @iph's are those segmentation
+ * Return: -1 where @held has no PDM option, or is not a TCP segment whose
+ * headers are @nlen octets long: the caller compares the headers as for
+ * any packet. Else 1 if @iph's are those segmentation
  * gives segment @count of a GSO packet whose first segment is @held (see
  * pdm_gso_info()): the same octets but for PSN This Packet and the Global
  * Pointer, @count on. Else 0: equal options are duplicates, and a
@@ -201,13 +205,14 @@ int __ipv6_pdm_gro_same(const struct sk_buff *skb, const struct ipv6hdr *held,
 {
 	u8 v2_type = READ_ONCE(dev_net(skb->dev)->ipv6.pdm->v2_type);
 	const u8 *a = (const u8 *)held, *b = (const u8 *)iph;
+	unsigned int off, size, thoff;
 	struct pdm_info first, pi;
-	unsigned int off, size;
 	u8 opt[PDM_V2_OPT_SIZE];
 	u8 proto;
 
-	off = pdm_hdrs_find(a, nlen, v2_type, &proto);
-	if (!off)
+	/* So the caller can read the ports of @held, as of @iph, at @nlen. */
+	off = pdm_hdrs_find(a, nlen, v2_type, &proto, &thoff);
+	if (!off || thoff != nlen || proto != IPPROTO_TCP)
 		return -1;
 	size = 2 + a[off + 1];
 	if (pdm_parse(a + off, size, v2_type, &first) != PDM_OK ||
@@ -235,10 +240,11 @@ EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gro_same);
 void __ipv6_pdm_gro_complete(struct sk_buff *skb, int nhoff)
 {
 	u8 v2_type = READ_ONCE(dev_net(skb->dev)->ipv6.pdm->v2_type);
+	unsigned int thoff;
 	u8 proto;
 
 	if (pdm_hdrs_find(skb->data + nhoff, skb_headlen(skb) - nhoff,
-			  v2_type, &proto) && proto == IPPROTO_TCP)
+			  v2_type, &proto, &thoff) && proto == IPPROTO_TCP)
 		skb_shinfo(skb)->gso_type |= SKB_GSO_PDM;
 }
 EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_gro_complete);
