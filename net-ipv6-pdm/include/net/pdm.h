@@ -48,6 +48,25 @@ static inline void ipv6_pdm_sk_destroy(struct sock *sk)
 		__ipv6_pdm_sk_destroy(sk);
 }
 
+void __ipv6_pdm_tcp_close(struct sock *sk);
+
+/**
+ * ipv6_pdm_tcp_close - hand a closed connection's PDM state to the table
+ * @sk: the TCP socket, going to TCP_CLOSE
+ *
+ * The packets of the connection that follow (a time-wait socket's ACKs,
+ * resets) go on from its PSNs. A packet the socket itself sends after
+ * this takes the state back from the table. TCP is built in while IPv6
+ * may be a module: the call goes through ipv6_stub.
+ */
+static inline void ipv6_pdm_tcp_close(struct sock *sk)
+{
+	if (static_branch_unlikely(&ipv6_pdm_needed.key) &&
+	    sk->sk_family == AF_INET6 &&
+	    rcu_access_pointer(inet6_sk(sk)->pdm_flow))
+		ipv6_stub->pdm_tcp_close(sk);
+}
+
 bool __ipv6_pdm_note(struct sk_buff *skb, u8 type);
 void __ipv6_pdm_rcv(const struct sock *sk, struct sk_buff *skb, u8 proto);
 void __ipv6_pdm_tcp_rcv(const struct sock *sk, struct sk_buff *skb);
@@ -302,6 +321,10 @@ static inline void ipv6_pdm_sk_clone(struct sock *newsk)
 }
 
 static inline void ipv6_pdm_sk_destroy(struct sock *sk)
+{
+}
+
+static inline void ipv6_pdm_tcp_close(struct sock *sk)
 {
 }
 

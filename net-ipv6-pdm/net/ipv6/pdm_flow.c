@@ -262,6 +262,7 @@ int pdm_flow_id_add(struct pdm_net *pn, struct pdm_flow *f)
 				 &pn->flow_id_next, GFP_ATOMIC | __GFP_NOWARN);
 	return err < 0 ? err : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_id_add);
 
 /**
  * pdm_flow_id_del - take a flow's id back
@@ -371,6 +372,7 @@ struct pdm_flow *pdm_flow_alloc(const struct pdm_flow_key *key, gfp_t gfp)
 	f->pkts_seen = 1;
 	return f;
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_alloc);
 
 /**
  * pdm_flow_free - free a flow no one else has seen
@@ -395,6 +397,7 @@ struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
 {
 	return rhashtable_lookup(&pn->flows, key, pdm_flow_params);
 }
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_lookup);
 
 /**
  * pdm_flow_copy - carry the state of a flow over to another
@@ -503,6 +506,66 @@ nomem:
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_flow_get);
+
+/**
+ * pdm_flow_adopt - have the table keep a flow a socket kept
+ * @pn: per-netns PDM data
+ * @f: the flow, with its id, no longer the socket's
+ *
+ * A connection's packets go on after its socket: a time-wait socket's
+ * ACKs, resets to late segments. The table sends and receives them, from
+ * the connection's state: its PSNs, the peer's, the metrics. @f takes
+ * the place of the table's entry of its key, if there is one (an accepted
+ * connection's, of its SYN-ACK); else it is a new entry, counted as
+ * created, and evicts an old one when the table is full. Freed when no
+ * room could be made (Pdm6FlowsNoMem).
+ */
+void pdm_flow_adopt(struct pdm_net *pn, struct pdm_flow *f)
+{
+	unsigned int evicted = 0, max = READ_ONCE(pn->max_flows);
+	struct pdm_flow *old;
+	int err = -ENOSPC;
+
+	spin_lock_bh(&f->lock);
+	f->flags &= ~PDM_F_SOCK;
+	spin_unlock_bh(&f->lock);
+
+	spin_lock_bh(&pn->lock);
+	old = rhashtable_lookup_fast(&pn->flows, &f->key, pdm_flow_params);
+	if (old) {
+		err = rhashtable_replace_fast(&pn->flows, &old->node, &f->node,
+					      pdm_flow_params);
+		if (!err) {
+			list_replace_init(&old->lru, &f->lru);
+			pdm_flow_id_del(pn, old);
+			kfree_rcu(old, rcu);
+		}
+	} else {
+		while (pn->nflows >= max && evicted < PDM_EVICT_SCAN &&
+		       pdm_flows_evict(pn))
+			evicted++;
+		if (pn->nflows < max)
+			err = rhashtable_insert_fast(&pn->flows, &f->node,
+						     pdm_flow_params);
+		if (!err) {
+			list_add_tail(&f->lru, &pn->lru);
+			WRITE_ONCE(pn->nflows, pn->nflows + 1);
+		}
+	}
+	spin_unlock_bh(&pn->lock);
+	PDM_ADD_STATS(pn, PDM_MIB_FLOWSEVICTED, evicted);
+
+	if (err) {
+		pdm_flow_id_del(pn, f);
+		kfree_rcu(f, rcu);
+		PDM_INC_STATS(pn, PDM_MIB_FLOWSNOMEM);
+		return;
+	}
+	if (!old)
+		PDM_INC_STATS(pn, PDM_MIB_FLOWSCREATED);
+	pdm_flows_gc_schedule(pn);
+}
+EXPORT_SYMBOL_IF_KUNIT(pdm_flow_adopt);
 
 /* Mark the flow used, for expiry. */
 static void pdm_flow_touch(struct pdm_flow *f)

@@ -532,6 +532,7 @@ void pdm_flow_free(struct pdm_flow *f);
 struct pdm_flow *pdm_flow_lookup(struct pdm_net *pn,
 				 const struct pdm_flow_key *key);
 void pdm_flow_copy(struct pdm_flow *to, struct pdm_flow *from);
+void pdm_flow_adopt(struct pdm_net *pn, struct pdm_flow *f);
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key);
 void pdm_flow_tx_n(struct pdm_flow *f, u64 now, unsigned int len,

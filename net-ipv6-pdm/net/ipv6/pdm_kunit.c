@@ -999,16 +999,14 @@ static struct pdm_flow *pdm_test_get(struct pdm_net *pn, int port, int pkts)
 	return f;
 }
 
-static void pdm_test_table_evict(struct kunit *test)
+/* A flow table of at most @max flows, of its own, with its counters. */
+static struct pdm_net *pdm_test_table(struct kunit *test, u32 max)
 {
-	struct pdm_flow *flows[8];
 	struct pdm_net *pn;
-	u64 created;
-	int i;
 
 	pn = kunit_kzalloc(test, sizeof(*pn), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pn);
-	pn->max_flows = 8;
+	pn->max_flows = max;
 	/* Long enough that the expiry work cannot run during the test. */
 	pn->flow_timeout = 60;
 	pn->mib = alloc_percpu(struct pdm_mib);
@@ -1019,6 +1017,15 @@ static void pdm_test_table_evict(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							pdm_test_destroy_flows,
 							pn), 0);
+	return pn;
+}
+
+static void pdm_test_table_evict(struct kunit *test)
+{
+	struct pdm_net *pn = pdm_test_table(test, 8);
+	struct pdm_flow *flows[8];
+	u64 created;
+	int i;
 
 	rcu_read_lock();
 	/* Flows 0 and 1 see a second packet; 2 to 7 one each. */
@@ -1064,6 +1071,72 @@ static void pdm_test_table_evict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSEXPIRED), 8);
 }
 
+/* A TCP socket's flow of local port @port, in no table, with its id. */
+static struct pdm_flow *pdm_test_sk_flow(struct kunit *test,
+					 struct pdm_net *pn, int port)
+{
+	struct in6_addr a = {}, b = {};
+	struct pdm_flow_key key;
+	struct pdm_flow *f;
+
+	pdm_flow_key_init(&key, &a, &b, IPPROTO_TCP, htons(port), htons(9));
+	f = pdm_flow_alloc(&key, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->flags |= PDM_F_SOCK;
+	KUNIT_ASSERT_EQ(test, pdm_flow_id_add(pn, f), 0);
+	return f;
+}
+
+static void pdm_test_table_adopt(struct kunit *test)
+{
+	struct pdm_net *pn = pdm_test_table(test, 2);
+	struct pdm_flow *f = pdm_test_sk_flow(test, pn, 1);
+	struct pdm_flow *g = pdm_test_sk_flow(test, pn, 3);
+	struct pdm_flow *t;
+	struct pdm_info pi;
+	u32 psntp;
+	int i;
+
+	rcu_read_lock();
+	/* The table's flow of a SYN-ACK; the accepted socket continues it. */
+	t = pdm_flow_get(pn, &f->key);
+	if (!t) {
+		rcu_read_unlock();
+		KUNIT_FAIL(test, "no flow in the table");
+		return;
+	}
+	pdm_flow_tx(t, 0, 0, &pi);
+	psntp = pi.psntp;
+	pdm_flow_copy(f, t);
+	for (i = 0; i < 3; i++)
+		pdm_flow_tx(f, 0, 0, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, psntp + 3);
+
+	/* Closed, the connection's flow takes the place of the table's. */
+	pdm_flow_adopt(pn, f);
+	KUNIT_EXPECT_PTR_EQ(test, pdm_flow_get(pn, &f->key), f);
+	KUNIT_EXPECT_FALSE(test, f->flags & PDM_F_SOCK);
+	KUNIT_EXPECT_EQ(test, pn->nflows, 1);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSCREATED), 1);
+	/* A time-wait socket's ACK goes on from the connection's PSNs. */
+	pdm_flow_tx(f, 0, 0, &pi);
+	KUNIT_EXPECT_EQ(test, pi.psntp, psntp + 4);
+
+	/* Without an entry of its own, it is a new one: here it evicts. */
+	KUNIT_EXPECT_NOT_NULL(test, pdm_test_get(pn, 2, 1));
+	pdm_flow_adopt(pn, g);
+	KUNIT_EXPECT_PTR_EQ(test, pdm_flow_lookup(pn, &g->key), g);
+	KUNIT_EXPECT_EQ(test, pn->nflows, 2);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSCREATED), 3);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSEVICTED), 1);
+	rcu_read_unlock();
+
+	/* The table frees them as its own. */
+	KUNIT_EXPECT_EQ(test, pdm_flows_expire(pn, true), 2);
+	KUNIT_EXPECT_EQ(test, pn->nflows, 0);
+	KUNIT_EXPECT_EQ(test, pdm_test_mib(pn, PDM_MIB_FLOWSNOMEM), 0);
+}
+
 static void pdm_test_mib_names(struct kunit *test)
 {
 	int i, j;
@@ -1106,6 +1179,7 @@ static struct kunit_case pdm_test_cases[] = {
 	KUNIT_CASE(pdm_test_key_link_local),
 	KUNIT_CASE(pdm_test_find),
 	KUNIT_CASE(pdm_test_table_evict),
+	KUNIT_CASE(pdm_test_table_adopt),
 	KUNIT_CASE(pdm_test_mib_names),
 	{}
 };

@@ -259,19 +259,45 @@ u8 pdm_tx_form(const struct sock *sk, const struct pdm_flow_key *key)
 }
 EXPORT_SYMBOL_IF_KUNIT(pdm_tx_form);
 
+/*
+ * Take a socket's flow from it. A TCP connection's goes to the table: its
+ * packets go on without the socket (see pdm_flow_adopt()). Those of the
+ * other sockets do not: the flow goes with the socket.
+ */
+static void pdm_sk_flow_release(struct sock *sk)
+{
+	struct pdm_net *pn = sock_net(sk)->ipv6.pdm;
+	struct pdm_flow *f;
+
+	f = unrcu_pointer(xchg(&inet6_sk(sk)->pdm_flow, NULL));
+	if (!f)
+		return;
+	/* Not a kernel socket's, which may outlive the netns' PDM data. */
+	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP &&
+	    sk->sk_net_refcnt) {
+		pdm_flow_adopt(pn, f);
+		return;
+	}
+	pdm_flow_id_del(pn, f);
+	kfree_rcu(f, rcu);
+}
+
+/**
+ * __ipv6_pdm_tcp_close - see ipv6_pdm_tcp_close()
+ * @sk: the socket, its connection closed
+ */
+void __ipv6_pdm_tcp_close(struct sock *sk)
+{
+	pdm_sk_flow_release(sk);
+}
+
 /**
  * __ipv6_pdm_sk_destroy - free a socket's PDM state
  * @sk: the socket, going away
  */
 void __ipv6_pdm_sk_destroy(struct sock *sk)
 {
-	struct pdm_flow *f;
-
-	f = unrcu_pointer(xchg(&inet6_sk(sk)->pdm_flow, NULL));
-	if (f) {
-		pdm_flow_id_del(sock_net(sk)->ipv6.pdm, f);
-		kfree_rcu(f, rcu);
-	}
+	pdm_sk_flow_release(sk);
 	txopt_put(unrcu_pointer(xchg(&inet6_sk(sk)->pdm_opt, NULL)));
 }
 EXPORT_SYMBOL_IF_KUNIT(__ipv6_pdm_sk_destroy);

@@ -66,6 +66,10 @@
 #   tcpctl     SYN-ACK and RST to a closed port carry PDM; a TCP socket's own
 #              IPV6_DSTOPTS and PDM share one DOH, full-sized segments use
 #              exactly the MTU
+#   twait      B closes a TCP connection first: the ACK of its time-wait
+#              socket goes on from the connection's PSNs, and the table of
+#              each side keeps the connection's flow and counts, in
+#              RFC 8250, PDMv2 and protected PDMv2 (no replay counted)
 #   midway     a TCP connection set up with PDM keeps it after enabled=0:
 #              PSNTP goes on by 1, PSNLR and deltas are 0
 #   idle       connected sockets keep their PDM state past flow_timeout,
@@ -110,7 +114,8 @@ source "$SCRIPT_DIR/../lib.sh"
 source "$SCRIPT_DIR/../../kselftest/ktap_helpers.sh"
 
 ALL_TESTS="sysctl traffic psn psnlr rtt disabled merge badlen accept flows
-	   linklocal ipsec bulk frag sockopt tcpctl midway idle gso mergelim
+	   linklocal ipsec bulk frag sockopt tcpctl twait midway idle gso
+	   mergelim
 	   netnsdel v2 policy netlink protect tshark metrics loss monitor
 	   flowdump"
 TESTS=$ALL_TESTS
@@ -187,6 +192,10 @@ plan_case sockopt "IPV6_PDM: -1 at first, -1 to 2 taken, others EINVAL" \
 plan_case tcpctl "SYN-ACK carries PDM" "RST to a closed port carries PDM" \
 	"the socket's IPV6_DSTOPTS and PDM in one DOH on every segment" \
 	"with IPV6_DSTOPTS, full-sized segments use exactly the MTU"
+plan_case twait \
+	"RFC 8250: B's time-wait ACK follows the connection's PSNs, both tables keep its flow" \
+	"PDMv2: B's time-wait ACK follows the connection's PSNs, both tables keep its flow" \
+	"protected: B's time-wait ACK follows the connection's PSNs, both tables keep its flow"
 plan_case midway "a connection set up with PDM keeps it after enabled=0" \
 	"PSNTP increases by 1 per packet across the switch" \
 	"PSNLR and deltas 0 after the switch, nothing accounted"
@@ -335,6 +344,8 @@ SOCKOPT_SPORT_NETNS=40012
 # it sends
 TCPCTL_DSTOPTS="00001e04deadbeef"
 TCPCTL_BYTES=$((256 * 1024))
+# twait: what A sends before B closes
+TWAIT_BYTES=1000
 
 # midway: bytes echoed before and after enabled=0
 MIDWAY_BYTES=20000
@@ -608,6 +619,7 @@ case_run()
 	frag)		pdm_frag_test;;
 	sockopt)	pdm_sockopt_test;;
 	tcpctl)		pdm_tcpctl_test;;
+	twait)		pdm_twait_test;;
 	midway)		pdm_midway_test;;
 	idle)		pdm_idle_test;;
 	gso)		pdm_gso_test;;
@@ -1053,6 +1065,16 @@ def tcp_server(port, mode, pdm="-", hold_dir="-"):
     if pdm != "-":
         print("accepted IPV6_PDM %d" % get_pdm(c), flush=True)
     total = 0
+    if mode.startswith("close"):
+        # close<n>: close first, once the client's n bytes are in: the
+        # connection ends here in a time-wait socket.
+        while total < int(mode[5:]):
+            data = c.recv(65536)
+            if not data:
+                sys.exit("EOF after %d bytes" % total)
+            total += len(data)
+        c.close()
+        return
     while True:
         data = c.recv(65536)
         if not data:
@@ -1103,6 +1125,14 @@ def tcp_conn(dst, port, nbytes, mode, pdm, dstopts, pause_dir="-"):
             reply += chunk
         if reply != str(nbytes).encode():
             sys.exit("server got %r bytes, sent %d" % (reply, nbytes))
+    elif mode == "close":
+        # The server closes first. Close after the delayed ACK of its FIN
+        # went alone, so that its socket became a time-wait one, which
+        # answers our FIN.
+        s.sendall(b"\0" * nbytes)
+        if s.recv(64):
+            sys.exit("data from a server that closes")
+        time.sleep(0.5)
     else:
         tcp_exchange(s, nbytes)
         if pause_dir != "-":
@@ -3636,6 +3666,108 @@ pdm_sockopt_test()
 
 	sockopt_tcp_run sockopt_tcp0 0 0
 	ck_end "TCP: an IPV6_PDM=0 connection carries no PDM where enabled"
+}
+
+# Usage: twait_flows <na> <nb>: check A's and B's flows of the twait
+# connection, A having sent <na> packets and B <nb>: one flow each, in the
+# tables, with every packet counted but A's FIN, which B's time-wait
+# socket took (it accounts nothing), and nothing lost, duplicated or
+# reordered.
+twait_flows()
+{
+	local a b
+
+	a=$(ip -n "$NS_A" -j pdm flow show proto tcp port "$TCP_PORT") &&
+		b=$(ip -n "$NS_B" -j pdm flow show proto tcp port "$TCP_PORT") ||
+		return 1
+	python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+na, nb = int(sys.argv[3]), int(sys.argv[4])
+if len(a) != 1 or len(b) != 1:
+    sys.exit("flows: A has %d, B %d, expected 1 each" % (len(a), len(b)))
+a, b = a[0], b[0]
+want = [("A tx_pkts", a["tx_pkts"], na), ("A rx_pkts", a["rx_pkts"], nb),
+        ("B tx_pkts", b["tx_pkts"], nb), ("B rx_pkts", b["rx_pkts"], na - 1)]
+for k in ("lost", "dups", "reordered"):
+    want += [("A " + k, a[k], 0), ("B " + k, b[k], 0)]
+bad = ["%s %s, expected %s" % w for w in want if w[1] != w[2]]
+if bad:
+    sys.exit("; ".join(bad))
+' "$a" "$b" "$1" "$2"
+}
+
+# Usage: twait_version <label>: B closes a connection first, A then; B's
+# time-wait socket ACKs A's FIN. One result.
+twait_version()
+{
+	local label=$1 name="twait_${1// /_}" out
+	local -a counts
+
+	# Only this connection's flows: those of the runs before go.
+	ip -n "$NS_A" pdm flow flush && ip -n "$NS_B" pdm flow flush
+	ck_err $? "ip pdm flow flush failed"
+	counters_save "$NS_A" "$name.a" && counters_save "$NS_B" "$name.b"
+	ck_err $? "cannot read the counters"
+	capture_start "$name" "$NS_A"
+	ck_err $? "tcpdump did not start"
+	server_start "$NS_B" "$TMP_DIR/$name.tcp" tcp_server "$TCP_PORT" \
+		"close$TWAIT_BYTES"
+	ck_err $? "TCP server did not start"
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$TWAIT_BYTES" close
+	ck_err $? "TCP client failed"
+	server_wait "$SRV_PID"
+	ck_err $? "TCP server failed"
+	capture_stop "$name"
+	ck_err $? "$CAP_ERR"
+
+	# Every packet of the connection in its direction's run of PSNTPs,
+	# B's ACK of A's FIN too. Prints the packets A and B sent, and A's
+	# port.
+	out=$(pdm_awk "$name" "$AWK_PSN_SEQ"'
+		$F["proto"] != 6 || ($F["sport"] != port && $F["dport"] != port) {
+			next
+		}
+		$F["pdm"] != "ok" && $F["pdm"] != "prot" {
+			err("TCP packet without PDM (" $F["pdm"] ")")
+			next
+		}
+		{
+			psn_seq()
+			n[$F["src"]]++
+		}
+		$F["src"] == addr_a { aport = $F["sport"] }
+		$F["src"] == addr_a && $F["info"] ~ /F/ { fin = 1 }
+		$F["src"] == addr_b && fin { after++ }
+		END {
+			if (!after)
+				fail("no packet from B after the FIN of A")
+			print n[addr_a] + 0, n[addr_b] + 0, aport + 0
+		}' -v port="$TCP_PORT" -v addr_a="$ADDR_A" -v addr_b="$ADDR_B" 2>&1)
+	ck_out $? "$out" "capture"
+	read -r -a counts <<< "${out##*$'\n'}"
+	diag "$label: A sent ${counts[0]} packets, B ${counts[1]}"
+	out=$(ip netns exec "$NS_B" ss -Htan state time-wait \
+		"sport = :$TCP_PORT and dport = :${counts[2]}")
+	[ -n "$out" ]
+	ck_err $? "B has no time-wait socket of the connection"
+	out=$(twait_flows "${counts[0]}" "${counts[1]}" 2>&1)
+	ck_out $? "$out" "ip pdm flow"
+	ck_counters "$NS_A" "$name.a" A Pdm6InReplayed=0
+	ck_counters "$NS_B" "$name.b" B Pdm6InReplayed=0
+	ck_end "$label: B's time-wait ACK follows the connection's PSNs, both tables keep its flow"
+}
+
+pdm_twait_test()
+{
+	SETUP_VERSION=1 flow_case_setup || return
+	twait_version "RFC 8250"
+	pdm_sysctl "$NS_A" version 2 && pdm_sysctl "$NS_B" version 2
+	ck_err $? "cannot set version 2"
+	twait_version PDMv2
+	prot_keys
+	ck_err $? "ip pdm key add failed"
+	twait_version protected
 }
 
 pdm_tcpctl_test()
