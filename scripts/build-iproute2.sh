@@ -45,7 +45,9 @@ out=$(cd "$out" && pwd)
 
 # The series, and the tree's content (prepare-tree.sh has made sure that
 # the tree holds the series and nothing else).
-key="$(series_hash "$TOP/patches/iproute2") $(git -C "$tree" rev-parse 'HEAD^{tree}')"
+# And libmnl: without it, ip prints no extack message.
+libs=$(pkg-config --modversion libmnl 2>/dev/null || echo no-libmnl)
+key="$(series_hash "$TOP/patches/iproute2") $(git -C "$tree" rev-parse 'HEAD^{tree}') $libs"
 stamp=$out/.pdm-build-stamp
 if [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] &&
 	[ -x "$out/ip/ip" ] && [ -x "$out/misc/nstat" ]; then
@@ -69,9 +71,14 @@ mv "$manifest.new" "$manifest"
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-if [ ! -f "$out/config.mk" ]; then
-	log "configuring iproute2 in $out"
+if [ ! -f "$out/config.mk" ] ||
+	[ "$(cat "$out/.pdm-configured" 2>/dev/null)" != "$libs" ]; then
+	log "configuring iproute2 in $out ($libs)"
 	(cd "$out" && CC=$cc ./configure) >&2
+	grep -q '^HAVE_MNL:=y' "$out/config.mk" ||
+		die "configure found no libmnl: ip would print no extack message"
+	echo "$libs" >"$out/.pdm-configured"
+	make -C "$out" clean >/dev/null
 fi
 log "building iproute2 in $out (-j$jobs, CC=$cc)"
 make -C "$out" -j"$jobs" CC="$cc" >&2

@@ -56,8 +56,9 @@ PKGS=(
 	python3-cryptography
 	# iproute2 build (of the iproute2 series; nstat needs no patch, it
 	# reads the Pdm6* counters of /proc/net/snmp6): build-iproute2.sh
-	# copies the tree with rsync; optional libraries are not needed.
-	pkg-config rsync
+	# copies the tree with rsync; libmnl, for ip to print the kernel's
+	# extack messages, which the selftest's netlink case checks.
+	pkg-config rsync libmnl-dev
 	# The VM (vm-run.sh) and what the tests, demo and bench run in it:
 	# ip/tc/nstat, ping, sysctl, tcpdump; tshark decodes the demo's
 	# capture and the selftest's tshark case; ethtool turns off GRO in
