@@ -3199,6 +3199,10 @@ bulk_run()
 	[ "$2" = whole ] || tso=off
 	[ "$2" = gro ] && gro=on cap=$NS_B
 	BULK_FLOWS="" BULK_SEGS="" BULK_RETR=""
+	# The tables keep the flows of the runs before, closed: they go.
+	BULK_ERR="ip pdm flow flush failed"
+	ip -n "$NS_A" pdm flow flush && ip -n "$NS_B" pdm flow flush ||
+		return 1
 	BULK_ERR="ethtool -K veth0 tso $tso on A, gro $gro on B failed"
 	ip netns exec "$NS_A" ethtool -K veth0 tso "$tso" > /dev/null &&
 		ip netns exec "$NS_B" ethtool -K veth0 gro "$gro" > /dev/null ||
