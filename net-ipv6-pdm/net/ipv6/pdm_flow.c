@@ -138,6 +138,24 @@ static bool pdm_flows_evict(struct pdm_net *pn)
 	return pdm_flow_unlink(pn, f);
 }
 
+/*
+ * Whether the table has room for one more entry, once up to
+ * PDM_EVICT_SCAN entries were evicted (added to @evicted), under
+ * pn->lock. Bounded: after max_flows is lowered the table shrinks by
+ * steps.
+ */
+static bool pdm_flows_room(struct pdm_net *pn, unsigned int *evicted)
+{
+	unsigned int max = READ_ONCE(pn->max_flows), n = 0;
+
+	lockdep_assert_held(&pn->lock);
+
+	while (pn->nflows >= max && n < PDM_EVICT_SCAN && pdm_flows_evict(pn))
+		n++;
+	*evicted += n;
+	return pn->nflows < max;
+}
+
 static void pdm_flows_gc_schedule(struct pdm_net *pn)
 {
 	unsigned long delay = READ_ONCE(pn->flow_timeout) * HZ / 4;
@@ -455,7 +473,7 @@ void pdm_flow_snapshot(struct pdm_flow *f, struct pdm_flow *to)
 struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 			      const struct pdm_flow_key *key)
 {
-	unsigned int evicted = 0, max;
+	unsigned int evicted = 0;
 	struct pdm_flow *f, *old;
 
 	f = rhashtable_lookup(&pn->flows, key, pdm_flow_params);
@@ -466,13 +484,8 @@ struct pdm_flow *pdm_flow_get(struct pdm_net *pn,
 	if (!f)
 		goto nomem;
 
-	max = READ_ONCE(pn->max_flows);
 	spin_lock_bh(&pn->lock);
-	/* Bounded: after max_flows is lowered the table shrinks by steps. */
-	while (pn->nflows >= max && evicted < PDM_EVICT_SCAN &&
-	       pdm_flows_evict(pn))
-		evicted++;
-	if (pn->nflows < max)
+	if (pdm_flows_room(pn, &evicted))
 		old = rhashtable_lookup_get_insert_fast(&pn->flows, &f->node,
 							pdm_flow_params);
 	else
@@ -522,7 +535,7 @@ EXPORT_SYMBOL_IF_KUNIT(pdm_flow_get);
  */
 void pdm_flow_adopt(struct pdm_net *pn, struct pdm_flow *f)
 {
-	unsigned int evicted = 0, max = READ_ONCE(pn->max_flows);
+	unsigned int evicted = 0;
 	struct pdm_flow *old;
 	int err = -ENOSPC;
 
@@ -541,10 +554,7 @@ void pdm_flow_adopt(struct pdm_net *pn, struct pdm_flow *f)
 			kfree_rcu(old, rcu);
 		}
 	} else {
-		while (pn->nflows >= max && evicted < PDM_EVICT_SCAN &&
-		       pdm_flows_evict(pn))
-			evicted++;
-		if (pn->nflows < max)
+		if (pdm_flows_room(pn, &evicted))
 			err = rhashtable_insert_fast(&pn->flows, &f->node,
 						     pdm_flow_params);
 		if (!err) {
