@@ -24,14 +24,10 @@ USAGE
 secs=$1 rounds=$2
 shift 2
 PY=/usr/bin/python3
-IP=${PDM_IP:-ip}
-CLI=2001:db8::1 SRV=2001:db8::2
+SRV=2001:db8::2
 
 . "$(dirname "$0")/guest-lib.sh"
-guest_pair b-cli b-srv
-guest_resolve
-ip netns exec b-srv iperf3 -s -D -B $SRV >/dev/null
-sleep 0.5
+guest_iperf_pair b-cli b-srv
 
 # Sum of Pdm6OutPkts of both namespaces (0 on a kernel without PDM).
 pdm_out() {
@@ -58,32 +54,6 @@ else:
     print(int(s["bits_per_second"]))' "$1"
 }
 
-keyfile=$(mktemp)
-printf '00112233445566778899aabbccddeeff\n01020304\n' > "$keyfile"
-
-# Usage: set_mode MODE: both namespaces send what MODE says.
-set_mode() {
-	local en=1 ver=1 ns
-	case $1 in
-	none) return ;;
-	off) en=0 ;;
-	v1) ;;
-	v2 | v2p) ver=2 ;;
-	*) usage >&2; exit 2 ;;
-	esac
-	for ns in b-cli b-srv; do
-		ip netns exec $ns sysctl -qw net.ipv6.pdm.enabled=$en \
-			net.ipv6.pdm.version=$ver
-		$IP -n $ns pdm key flush
-	done
-	if [ "$1" = v2p ]; then
-		$IP -n b-cli pdm key add id 1 dir tx peer $SRV epoch 1 keyfile "$keyfile"
-		$IP -n b-srv pdm key add id 1 dir rx peer $CLI epoch 1 keyfile "$keyfile"
-		$IP -n b-srv pdm key add id 2 dir tx peer $CLI epoch 1 keyfile "$keyfile"
-		$IP -n b-cli pdm key add id 2 dir rx peer $SRV epoch 1 keyfile "$keyfile"
-	fi
-}
-
 for mode in "$@"; do
 	case $mode in
 	none | off | v1 | v2 | v2p) ;;
@@ -97,21 +67,13 @@ for r in $(seq "$rounds"); do
 	n=${#modes[@]}
 	for i in $(seq 0 $((n - 1))); do
 		mode=${modes[$(((i + r) % n))]}
-		set_mode "$mode"
+		guest_pdm_mode "$mode"
 		for t in udp64 tcp tcp-sw; do
-			opts=()
-			tso=on gro=off
-			case $t in
-			udp64) opts=(-u -b 0 -l 64) ;;
-			tcp-sw) tso=off gro=on ;;
-			esac
-			ip netns exec b-cli ethtool -K veth0 tso $tso >/dev/null
-			ip netns exec b-srv ethtool -K veth0 gro $gro >/dev/null
+			guest_iperf_test $t
 			before=$(pdm_out)
 			v=$(ip netns exec b-cli iperf3 -J -c $SRV -t "$secs" \
-				"${opts[@]}" | rate $t)
+				"${GUEST_IPERF_OPTS[@]}" | rate $t)
 			echo "RESULT $mode $t $v $(($(pdm_out) - before))"
 		done
 	done
 done
-rm -f "$keyfile"

@@ -63,9 +63,9 @@ PKGS=(
 	# ip/tc/nstat, ping, sysctl, tcpdump; tshark decodes the demo's
 	# capture and the selftest's tshark case; ethtool turns off GRO in
 	# the selftest's bulk case; insmod loads ipv6.ko in check-builds.sh;
-	# iperf3 is bench.sh's load.
+	# iperf3 is bench.sh's load; perf is profile.sh's sampler.
 	qemu-system-x86 iproute2 iputils-ping procps tcpdump tshark ethtool
-	kmod iperf3
+	kmod iperf3 linux-perf
 )
 
 # ---- Debian source entries -------------------------------------------------
