@@ -52,7 +52,7 @@ pdm_lock
 # Both kernels without the test kernel's debug options (lockdep & co. would
 # be measured instead of PDM), with what the selftest needs from a kernel.
 needs=$PDM_CACHE/linux/tools/testing/selftests/net/pdm/config
-patched=$("$TOP/scripts/build-kernel.sh" -o "$PDM_CACHE/build-x86_64-bench" -f "$needs")
+patched=$(bench_kernel)
 
 # The base is the tree's pdm-base commit, in its own work tree and build
 # directory so that neither build disturbs the other.

@@ -103,3 +103,11 @@ pdm_lock() {
 	echo "$$ $(basename "$0")" >"$f"
 	export PDM_LOCK_HELD=$fd
 }
+
+# Usage: bench_kernel: build (cached) the patched x86_64 kernel that
+# bench.sh measures and profile.sh profiles: no debug options, what the
+# selftest needs from a kernel; prints its bzImage. The tree is prepared.
+bench_kernel() {
+	"$TOP/scripts/build-kernel.sh" -o "$PDM_CACHE/build-x86_64-bench" \
+		-f "$PDM_CACHE/linux/tools/testing/selftests/net/pdm/config"
+}

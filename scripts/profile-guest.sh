@@ -32,7 +32,7 @@ for mt in "$@"; do
 		"${GUEST_IPERF_OPTS[@]}" > "$out" 2>&1
 	echo "=== $mode $t: iperf3 $(grep -E 'sender|receiver' "$out" |
 		sed -E 's/^.*-[0-9.]+ +sec +//; s/ +/ /g' | paste -sd ';')"
-	perf report -q -i "$data" --sort sym --stdio 2>/dev/null > "$out"
+	perf report -q -i "$data" --sort sym --stdio > "$out"
 	awk -v p="$pct" '$1 + 0 >= p' "$out"
 	# PDM's own functions, and the AEAD under protected PDMv2.
 	awk '$3 ~ /pdm|aead|gcm|ghash|gf128mul|aes|crypto_ctr/ { s += $1; n++ }

@@ -46,8 +46,7 @@ pdm_lock
 
 "$TOP/scripts/setup.sh" >/dev/null
 "$TOP/scripts/prepare-tree.sh" linux
-needs=$PDM_CACHE/linux/tools/testing/selftests/net/pdm/config
-kernel=$("$TOP/scripts/build-kernel.sh" -o "$PDM_CACHE/build-x86_64-bench" -f "$needs")
+kernel=$(bench_kernel)
 iproute2=$("$TOP/scripts/build-iproute2.sh")
 
 log "profiling $*"
