@@ -41,10 +41,18 @@
 
 static struct kmem_cache *pdm_flow_cache __read_mostly;
 
+static int pdm_flow_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct pdm_flow *f = obj;
+
+	return !pdm_flow_key_eq(arg->key, &f->key);
+}
+
 static const struct rhashtable_params pdm_flow_params = {
 	.key_len		= sizeof(struct pdm_flow_key),
 	.key_offset		= offsetof(struct pdm_flow, key),
 	.head_offset		= offsetof(struct pdm_flow, node),
+	.obj_cmpfn		= pdm_flow_cmp,
 	.automatic_shrinking	= true,
 };
 
@@ -813,6 +821,14 @@ bool pdm_flow_rx_n(struct pdm_flow *f, u64 now, unsigned int len,
 	u32 psn, i;
 
 	spin_lock_bh(&f->lock);
+	/*
+	 * RFC 8250 counts in 16 bits, PDMv2 in 32, and only protected PSNs
+	 * are authentic: a PSN is compared with those of its own form. A
+	 * peer that changes form (its settings or its keys changed) starts
+	 * the window again.
+	 */
+	if (pi->version != f->peer_version || pi->prot != f->peer_prot)
+		f->flags &= ~PDM_F_WIN;
 	psn = pdm_psn32(pi->psntp, pi->version, f->win_top);
 	seq = pdm_flow_seq(f, psn);
 	if (pi->prot && (seq == PDM_SEQ_DUP || seq == PDM_SEQ_OLD)) {

@@ -258,6 +258,20 @@ struct pdm_flow_key {
 	u8		pad[3];
 };
 
+/*
+ * Whether @a and @b name the same flow: field by field, as the packets of
+ * a connected socket compare their flow's key with the socket's.
+ */
+static inline bool pdm_flow_key_eq(const struct pdm_flow_key *a,
+				   const struct pdm_flow_key *b)
+{
+	return ipv6_addr_equal(&a->remote, &b->remote) &&
+	       ipv6_addr_equal(&a->local, &b->local) &&
+	       a->lport == b->lport && a->rport == b->rport &&
+	       a->ifindex == b->ifindex && a->l3mdev == b->l3mdev &&
+	       a->proto == b->proto;
+}
+
 /* Send times a flow keeps, to match a reply that names an older packet. */
 #define PDM_TX_RING	16
 

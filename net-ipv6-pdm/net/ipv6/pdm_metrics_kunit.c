@@ -241,6 +241,37 @@ static void pdm_test_protected_dup(struct kunit *test)
 }
 
 /*
+ * A peer that changes form counts anew: 16-bit RFC 8250 PSNs, then 32-bit
+ * PDMv2 ones far from them, then protected ones far behind those. Each
+ * change starts the window again: no loss or reordering is counted across
+ * it, and no protected option is refused as older than the PSNs in clear
+ * before it. Within a form the window holds.
+ */
+static void pdm_test_form_change(struct kunit *test)
+{
+	struct pdm_info pi = { .version = 1, .psntp = 0x1234 };
+	struct pdm_flow *f = pdm_test_flow(test, 0);
+
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, 1, 0, &pi));
+	pi.psntp = 0x1235;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, 2, 0, &pi));
+	pi.version = 2;
+	pi.psntp = 0x80001236;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, 3, 0, &pi));
+	pi.prot = 1;
+	pi.psntp = 0x70000000;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, 4, 0, &pi));
+	pi.psntp = 0x70000001;
+	KUNIT_EXPECT_TRUE(test, pdm_flow_rx(f, 5, 0, &pi));
+	KUNIT_EXPECT_FALSE(test, pdm_flow_rx(f, 6, 0, &pi));
+	KUNIT_EXPECT_EQ(test, f->m.lost, 0);
+	KUNIT_EXPECT_EQ(test, f->m.reordered, 0);
+	KUNIT_EXPECT_EQ(test, f->m.dups, 1);
+	KUNIT_EXPECT_EQ(test, f->m.rx_pkts, 5);
+	KUNIT_EXPECT_EQ(test, f->psnlr, 0x70000001);
+}
+
+/*
  * RTTs alternating 40 and 60 ms vary by 20 ms each time: the RFC 3550
  * estimator, gain 1/16, approaches 20 ms; after n samples it is
  * 20 ms * (1 - (15/16)^(n - 1)).
@@ -396,6 +427,7 @@ static struct kunit_case pdm_metrics_test_cases[] = {
 	KUNIT_CASE(pdm_test_rtt_wrap),
 	KUNIT_CASE(pdm_test_loss),
 	KUNIT_CASE(pdm_test_protected_dup),
+	KUNIT_CASE(pdm_test_form_change),
 	KUNIT_CASE(pdm_test_jitter),
 	KUNIT_CASE(pdm_test_monitor_idle),
 	KUNIT_CASE(pdm_test_gso),

@@ -169,7 +169,7 @@ struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 	np = inet6_sk(sk);
 	f = rcu_dereference(np->pdm_flow);
 	if (f)
-		return memcmp(&f->key, key, sizeof(*key)) ? NULL : f;
+		return pdm_flow_key_eq(&f->key, key) ? f : NULL;
 	if (!pdm_sk_connected(sk, key))
 		return NULL;
 
@@ -197,7 +197,7 @@ struct pdm_flow *pdm_sk_flow(const struct sock *sk,
 		/* Another CPU was first. */
 		pdm_flow_id_del(pn, f);
 		kfree_rcu(f, rcu);
-		return memcmp(&t->key, key, sizeof(*key)) ? NULL : t;
+		return pdm_flow_key_eq(&t->key, key) ? t : NULL;
 	}
 	PDM_INC_STATS(pn, PDM_MIB_SOCKFLOWS);
 	return f;
@@ -225,7 +225,7 @@ u8 pdm_tx_version(const struct sock *sk, const struct pdm_flow_key *key)
 	rcu_read_lock();
 	if (sk_fullsock(sk) && sk->sk_family == AF_INET6)
 		f = rcu_dereference(inet6_sk(sk)->pdm_flow);
-	if (!f || memcmp(&f->key, key, sizeof(*key)))
+	if (!f || !pdm_flow_key_eq(&f->key, key))
 		f = pdm_flow_lookup(pn, key);
 	if (f)
 		version = READ_ONCE(f->peer_version);
