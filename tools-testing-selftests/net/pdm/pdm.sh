@@ -345,8 +345,10 @@ SOCKOPT_SPORT_NETNS=40012
 # it sends
 TCPCTL_DSTOPTS="00001e04deadbeef"
 TCPCTL_BYTES=$((256 * 1024))
-# twait: what A sends before B closes
+# twait: what A sends before B closes; connections tried until B's socket
+# is a time-wait one when A's FIN comes
 TWAIT_BYTES=1000
+TWAIT_TRIES=3
 
 # midway: bytes echoed before and after enabled=0
 MIDWAY_BYTES=20000
@@ -1127,13 +1129,13 @@ def tcp_conn(dst, port, nbytes, mode, pdm, dstopts, pause_dir="-"):
         if reply != str(nbytes).encode():
             sys.exit("server got %r bytes, sent %d" % (reply, nbytes))
     elif mode == "close":
-        # The server closes first. Close after the delayed ACK of its FIN
-        # went alone, so that its socket became a time-wait one, which
-        # answers our FIN.
+        # The server closes first. At its FIN, pause_dir/eof; close at
+        # pause_dir/go, once the server took our ACK of that FIN alone.
         s.sendall(b"\0" * nbytes)
         if s.recv(64):
             sys.exit("data from a server that closes")
-        time.sleep(0.5)
+        open(os.path.join(pause_dir, "eof"), "w").close()
+        wait_file(os.path.join(pause_dir, "go"))
     else:
         tcp_exchange(s, nbytes)
         if pause_dir != "-":
@@ -3710,29 +3712,68 @@ if bad:
 ' "$a" "$b" "$1" "$2"
 }
 
+# Usage: twait_fw2 <file>: B's sockets of TCP_PORT in FIN-WAIT-2, full or
+# time-wait, into <file>; false when there is none.
+# shellcheck disable=SC2317 # called through slowwait
+twait_fw2()
+{
+	ip netns exec "$NS_B" ss -Htano state fin-wait-2 \
+		"sport = :$TCP_PORT" > "$1" && [ -s "$1" ]
+}
+
+# Usage: twait_conn <name>: a connection B closes first, A once B took
+# A's ACK of B's FIN. Returns 0 when B's socket was then a time-wait one,
+# 2 when it was still a full one, which takes A's FIN itself and accounts
+# it (tcp_rcv_state_process() keeps the socket in FIN_WAIT2 when the ACK
+# comes while B's close() holds it), 1 on failure.
+twait_conn()
+{
+	local name=$1
+	local dir="$TMP_DIR/$name.pause" fw2="$TMP_DIR/$name.fw2"
+	local cpid rc=0
+
+	rm -rf "$dir" && mkdir "$dir" || return 1
+	server_start "$NS_B" "$TMP_DIR/$name.tcp" tcp_server "$TCP_PORT" \
+		"close$TWAIT_BYTES" || return 1
+	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$TWAIT_BYTES" close \
+		"$dir" &
+	cpid=$!
+	BG_PIDS+=("$cpid")
+	slowwait "$WAIT_S" test -e "$dir/eof" &&
+		slowwait "$WAIT_S" twait_fw2 "$fw2" || rc=1
+	# ss names a time-wait socket's timer "timewait"
+	[ "$rc" = 0 ] && ! grep -q "timer:(timewait" "$fw2" && rc=2
+	touch "$dir/go"
+	server_wait "$cpid" || rc=1
+	server_wait "$SRV_PID" || rc=1
+	return "$rc"
+}
+
 # Usage: twait_version <label>: B closes a connection first, A then; B's
-# time-wait socket ACKs A's FIN. One result.
+# time-wait socket ACKs A's FIN. Up to TWAIT_TRIES connections, until B's
+# socket is a time-wait one before A's FIN. One result.
 twait_version()
 {
-	local label=$1 name="twait_${1// /_}" out
+	local label=$1 name="twait_${1// /_}" out try rc
 	local -a counts
 
-	# Only this connection's flows: those of the runs before go.
-	ip -n "$NS_A" pdm flow flush && ip -n "$NS_B" pdm flow flush
-	ck_err $? "ip pdm flow flush failed"
-	counters_save "$NS_A" "$name.a" && counters_save "$NS_B" "$name.b"
-	ck_err $? "cannot read the counters"
-	capture_start "$name" "$NS_A"
-	ck_err $? "tcpdump did not start"
-	server_start "$NS_B" "$TMP_DIR/$name.tcp" tcp_server "$TCP_PORT" \
-		"close$TWAIT_BYTES"
-	ck_err $? "TCP server did not start"
-	py "$NS_A" tcp_client "$ADDR_B" "$TCP_PORT" "$TWAIT_BYTES" close
-	ck_err $? "TCP client failed"
-	server_wait "$SRV_PID"
-	ck_err $? "TCP server failed"
-	capture_stop "$name"
-	ck_err $? "$CAP_ERR"
+	for ((try = 1; try <= TWAIT_TRIES; try++)); do
+		# Only this connection's flows: those of the runs before go.
+		ip -n "$NS_A" pdm flow flush && ip -n "$NS_B" pdm flow flush
+		ck_err $? "ip pdm flow flush failed"
+		counters_save "$NS_A" "$name.a" &&
+			counters_save "$NS_B" "$name.b"
+		ck_err $? "cannot read the counters"
+		capture_start "$name" "$NS_A"
+		ck_err $? "tcpdump did not start"
+		twait_conn "$name"
+		rc=$?
+		capture_stop "$name"
+		ck_err $? "$CAP_ERR"
+		[ "$rc" = 2 ] || break
+		diag "$label: B's socket was still a full one after A's ACK (try $try)"
+	done
+	ck_err "$rc" "the connection failed, or B's socket was never a time-wait one"
 
 	# Every packet of the connection in its direction's run of PSNTPs,
 	# B's ACK of A's FIN too. Prints the packets A and B sent, and A's
