@@ -116,8 +116,9 @@ else
 fi
 leak='' tol=''
 if [ -n "$debug" ]; then
-	# The KASAN kernel's own send path adds 1.5 to 2 ms to a server's
-	# 10 ms (measured): the metrics case's 10 % cannot hold there.
+	# The metrics case bounds the server delay by what the server timed,
+	# its send included; the RTT under KASAN's slower paths has not been
+	# measured against 10 %, so the debug run allows 25 %.
 	tol='export PDM_MET_TOL_PCT=25'
 	# Two scans: kmemleak reports an object only once it has been seen
 	# unreferenced twice; the list goes to the console for the reader.

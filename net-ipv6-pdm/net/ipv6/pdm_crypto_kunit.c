@@ -1130,6 +1130,68 @@ static u64 pdm_test_stack_run(struct kunit *test, struct socket *tx,
 }
 
 /*
+ * Make @sock carry, as IPV6_DSTOPTS, a destination options header of RFC
+ * 8250's size: one RFC 4727 experimental option (0x1e, skipped where
+ * unknown) and nothing for PDM to do. With @on false, carry none.
+ */
+static void pdm_test_sticky_dstopts(struct kunit *test, struct socket *sock,
+				    bool on)
+{
+	u8 hdr[ALIGN(2 + PDM_V1_OPT_SIZE, 8)] = {
+		[1] = sizeof(hdr) / 8 - 1,
+		[2] = 0x1e,
+		[3] = sizeof(hdr) - 4,
+	};
+
+	KUNIT_ASSERT_EQ(test, sock->ops->setsockopt(sock, SOL_IPV6,
+						    IPV6_DSTOPTS,
+						    KERNEL_SOCKPTR(hdr),
+						    on ? sizeof(hdr) : 0), 0);
+}
+
+/*
+ * Whether a datagram sent on @tx reaches @rx with @tx's sticky
+ * destination options header.
+ */
+static bool pdm_test_dstopts_arrive(struct kunit *test, struct socket *tx,
+				    struct socket *rx)
+{
+	u8 buf[64] = {}, cbuf[CMSG_SPACE(64)];
+	struct ipv6_txoptions *opt;
+	struct cmsghdr *cmsg = (struct cmsghdr *)cbuf;
+	struct msghdr msg = {};
+	struct kvec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	int one = 1, zero = 0;
+	bool ok;
+
+	KUNIT_ASSERT_EQ(test, rx->ops->setsockopt(rx, SOL_IPV6,
+						  IPV6_RECVDSTOPTS,
+						  KERNEL_SOCKPTR(&one),
+						  sizeof(one)), 0);
+	KUNIT_EXPECT_EQ(test, kernel_sendmsg(tx, &msg, &iov, 1, sizeof(buf)),
+			(int)sizeof(buf));
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	KUNIT_EXPECT_EQ(test, kernel_recvmsg(rx, &msg, &iov, 1, sizeof(buf), 0),
+			(int)sizeof(buf));
+	KUNIT_ASSERT_EQ(test, rx->ops->setsockopt(rx, SOL_IPV6,
+						  IPV6_RECVDSTOPTS,
+						  KERNEL_SOCKPTR(&zero),
+						  sizeof(zero)), 0);
+	rcu_read_lock();
+	opt = rcu_dereference(inet6_sk(tx->sk)->opt);
+	ok = opt && opt->dst1opt &&
+	     sizeof(cbuf) - msg.msg_controllen >= CMSG_LEN(8) &&
+	     cmsg->cmsg_level == SOL_IPV6 && cmsg->cmsg_type == IPV6_DSTOPTS &&
+	     cmsg->cmsg_len == CMSG_LEN(ipv6_optlen(opt->dst1opt)) &&
+	     !memcmp(CMSG_DATA(cmsg) + 1, (u8 *)opt->dst1opt + 1,
+		     ipv6_optlen(opt->dst1opt) - 1);
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
  * What PDM costs the whole kernel path of a 64-octet UDP datagram, per
  * mode, against PDM off: sent on a connected socket over loopback and
  * received on another, connected back, in one thread. The send's softirq
@@ -1139,6 +1201,10 @@ static u64 pdm_test_stack_run(struct kunit *test, struct socket *tx,
  * over the rounds; the fastest round of each is printed, with its rate
  * to that of PDM off. Each datagram is checked to arrive with PDM, and
  * protected, where the mode says; the times are printed, not checked.
+ * One more mode carries a header of RFC 8250's size with PDM off, as
+ * IPV6_DSTOPTS: what the header costs the stack without PDM's work,
+ * though the stack copies a sticky header for each send (ip6_setup_cork())
+ * where PDM's sends share theirs.
  */
 static void pdm_test_stack_cost(struct kunit *test)
 {
@@ -1146,11 +1212,14 @@ static void pdm_test_stack_cost(struct kunit *test)
 		const char *name;
 		int val;
 		bool prot;
+		bool hdr;
 	} modes[] = {
-		{ "off", IPV6_PDM_OFF, false },
-		{ "RFC 8250", IPV6_PDM_V1, false },
-		{ "PDMv2", IPV6_PDM_V2, false },
-		{ "protected PDMv2", IPV6_PDM_V2, true },
+		{ "off", IPV6_PDM_OFF, false, false },
+		{ "off, a 16-octet IPV6_DSTOPTS header",
+		  IPV6_PDM_OFF, false, true },
+		{ "RFC 8250", IPV6_PDM_V1, false, false },
+		{ "PDMv2", IPV6_PDM_V2, false, false },
+		{ "protected PDMv2", IPV6_PDM_V2, true, false },
 	};
 	const unsigned int n = PDM_TEST_STACK_N;
 	struct pdm_net *pn = pdm_test_pn(test);
@@ -1190,9 +1259,18 @@ static void pdm_test_stack_cost(struct kunit *test)
 								 "::1", 128, 1),
 						0);
 			}
+			if (modes[m].hdr)
+				pdm_test_sticky_dstopts(test, tx, true);
 			in = snmp_fold_field(pn->mib, PDM_MIB_INPKTS);
 			prot = snmp_fold_field(pn->mib, PDM_MIB_INPROTECTED);
 			t = pdm_test_stack_run(test, tx, rx, n);
+			if (modes[m].hdr) {
+				KUNIT_EXPECT_TRUE(test,
+						  pdm_test_dstopts_arrive(test,
+									  tx,
+									  rx));
+				pdm_test_sticky_dstopts(test, tx, false);
+			}
 			KUNIT_EXPECT_EQ(test,
 					snmp_fold_field(pn->mib, PDM_MIB_INPKTS) - in,
 					modes[m].val == IPV6_PDM_OFF ? 0 : n);

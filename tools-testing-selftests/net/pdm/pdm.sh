@@ -5550,13 +5550,13 @@ met_check()
 		flow_json "$NS_B" "$TMP_DIR/met.b.json" proto udp port "$MET_PORT" ||
 		return 1
 	python3 - "$TMP_DIR/met.a.json" "$TMP_DIR/met.b.json" "$1" \
-		"$((2 * MET_DELAY_MS))" "$MET_WAIT_MS" "$MET_TOL_PCT" \
-		"$MET_EXCHANGES" "$TMP_DIR/met.srv" <<'EOF'
+		"$((2 * MET_DELAY_MS))" "$MET_TOL_PCT" "$MET_EXCHANGES" \
+		"$TMP_DIR/met.srv" <<'EOF'
 import json
 import sys
 
-a_file, b_file, label, rtt_ms, wait_ms, tol, n, srv_file = sys.argv[1:]
-rtt_ms, wait_ms, tol, n = float(rtt_ms), float(wait_ms), float(tol), int(n)
+a_file, b_file, label, rtt_ms, tol, n, srv_file = sys.argv[1:]
+rtt_ms, tol, n = float(rtt_ms), float(tol), int(n)
 errors = []
 
 # The delays the server made for the exchanges the flows saw, the last n:
@@ -5568,8 +5568,6 @@ if len(made) != n:
     sys.exit("server: %d delays, expected %d" % (len(made), n))
 made_lo = sum(lo for lo, _ in made) / n / 1e6
 made_hi = sum(hi for _, hi in made) / n / 1e6
-if made_lo < wait_ms:
-    sys.exit("server: delay %.3f ms, below %.1f ms" % (made_lo, wait_ms))
 
 
 def one(path, side):
