@@ -1130,39 +1130,40 @@ static u64 pdm_test_stack_run(struct kunit *test, struct socket *tx,
 }
 
 /*
- * Make @sock carry, as IPV6_DSTOPTS, a destination options header of RFC
- * 8250's size: one RFC 4727 experimental option (0x1e, skipped where
- * unknown) and nothing for PDM to do. With @on false, carry none.
+ * A destination options header of RFC 8250's size: one RFC 4727
+ * experimental option (0x1e, skipped where unknown) and nothing for PDM
+ * to do.
  */
+static const u8 pdm_test_dstopts[ALIGN(2 + PDM_V1_OPT_SIZE, 8)] = {
+	[1] = sizeof(pdm_test_dstopts) / 8 - 1,
+	[2] = 0x1e,
+	[3] = sizeof(pdm_test_dstopts) - 4,
+};
+
+/* Make @sock carry pdm_test_dstopts as IPV6_DSTOPTS; with @on false, none. */
 static void pdm_test_sticky_dstopts(struct kunit *test, struct socket *sock,
 				    bool on)
 {
-	u8 hdr[ALIGN(2 + PDM_V1_OPT_SIZE, 8)] = {
-		[1] = sizeof(hdr) / 8 - 1,
-		[2] = 0x1e,
-		[3] = sizeof(hdr) - 4,
-	};
+	/* setsockopt() only reads it. */
+	sockptr_t hdr = KERNEL_SOCKPTR((void *)pdm_test_dstopts);
+	unsigned int len = on ? sizeof(pdm_test_dstopts) : 0;
 
 	KUNIT_ASSERT_EQ(test, sock->ops->setsockopt(sock, SOL_IPV6,
-						    IPV6_DSTOPTS,
-						    KERNEL_SOCKPTR(hdr),
-						    on ? sizeof(hdr) : 0), 0);
+						    IPV6_DSTOPTS, hdr, len), 0);
 }
 
 /*
- * Whether a datagram sent on @tx reaches @rx with @tx's sticky
- * destination options header.
+ * Whether a datagram sent on @tx reaches @rx with pdm_test_dstopts, its
+ * Next Header aside.
  */
 static bool pdm_test_dstopts_arrive(struct kunit *test, struct socket *tx,
 				    struct socket *rx)
 {
-	u8 buf[64] = {}, cbuf[CMSG_SPACE(64)];
-	struct ipv6_txoptions *opt;
+	u8 buf[64] = {}, cbuf[CMSG_SPACE(sizeof(pdm_test_dstopts))];
 	struct cmsghdr *cmsg = (struct cmsghdr *)cbuf;
 	struct msghdr msg = {};
 	struct kvec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	int one = 1, zero = 0;
-	bool ok;
 
 	KUNIT_ASSERT_EQ(test, rx->ops->setsockopt(rx, SOL_IPV6,
 						  IPV6_RECVDSTOPTS,
@@ -1179,16 +1180,12 @@ static bool pdm_test_dstopts_arrive(struct kunit *test, struct socket *tx,
 						  IPV6_RECVDSTOPTS,
 						  KERNEL_SOCKPTR(&zero),
 						  sizeof(zero)), 0);
-	rcu_read_lock();
-	opt = rcu_dereference(inet6_sk(tx->sk)->opt);
-	ok = opt && opt->dst1opt &&
-	     sizeof(cbuf) - msg.msg_controllen >= CMSG_LEN(8) &&
-	     cmsg->cmsg_level == SOL_IPV6 && cmsg->cmsg_type == IPV6_DSTOPTS &&
-	     cmsg->cmsg_len == CMSG_LEN(ipv6_optlen(opt->dst1opt)) &&
-	     !memcmp(CMSG_DATA(cmsg) + 1, (u8 *)opt->dst1opt + 1,
-		     ipv6_optlen(opt->dst1opt) - 1);
-	rcu_read_unlock();
-	return ok;
+	return sizeof(cbuf) - msg.msg_controllen ==
+	       CMSG_SPACE(sizeof(pdm_test_dstopts)) &&
+	       cmsg->cmsg_level == SOL_IPV6 && cmsg->cmsg_type == IPV6_DSTOPTS &&
+	       cmsg->cmsg_len == CMSG_LEN(sizeof(pdm_test_dstopts)) &&
+	       !memcmp(CMSG_DATA(cmsg) + 1, pdm_test_dstopts + 1,
+		       sizeof(pdm_test_dstopts) - 1);
 }
 
 /*
